@@ -1,0 +1,45 @@
+// TrackerError: every reason an announce or scrape is refused, with its client-facing text.
+#pragma once
+
+#include <QByteArray>
+
+namespace sk::proto {
+
+// One enum for parse errors (from either front-end) and policy refusals (from the core).
+// The text is what clients show their user, so it names the problem plainly.
+enum class TrackerError : unsigned char {
+    None = 0,
+    // request syntax
+    MalformedQuery,     // bad percent-escape, empty key, control bytes
+    MissingInfoHash,
+    InvalidInfoHash,    // not exactly 20 bytes
+    MissingPeerId,
+    InvalidPeerId,      // not exactly 20 bytes
+    MissingPort,
+    InvalidPort,
+    MissingUploaded,
+    InvalidUploaded,
+    MissingDownloaded,
+    InvalidDownloaded,
+    MissingLeft,
+    InvalidLeft,
+    InvalidEvent,
+    InvalidNumwant,
+    InvalidCompact,
+    InvalidKey,
+    DuplicateParameter,
+    TooManyInfoHashes,
+    UnknownPath,
+    // authentication and policy
+    MissingPasskey,
+    MalformedPasskey,
+    UnknownPasskey,
+    UnregisteredTorrent,
+    // server side
+    Internal,
+};
+
+// The bencoded `failure reason` text (plain ASCII, stable: tests and clients match on it).
+const char *failureReason(TrackerError e);
+
+} // namespace sk::proto
