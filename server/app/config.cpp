@@ -1,0 +1,516 @@
+#include "config.h"
+
+#include <QDir>
+#include <QFile>
+#include <QHostAddress>
+
+#include <toml++/toml.h>
+
+#include <functional>
+#include <limits>
+#include <vector>
+
+namespace sk::app {
+
+QString Config::databaseFile() const
+{
+    return QDir(dataDir).absoluteFilePath(databasePath);
+}
+
+namespace {
+
+enum class Kind { Int, Bool, String };
+
+// One row per configuration key: its TOML path, documentation, type and bounds. The same
+// table reads TOML, environment and flags, and prints the defaults and --help.
+struct Field
+{
+    QString key; // "section.name", or "name" at the top level
+    QString doc;
+    Kind kind;
+    qint64 min = 0;
+    qint64 max = 0;
+    std::function<QString(const Config &)> show;
+    std::function<void(Config &, qint64)> setInt;
+    std::function<void(Config &, bool)> setBool;
+    std::function<QString(Config &, const QString &)> setString; // returns an error or ""
+};
+
+template<typename Get>
+Field intField(const char *key, qint64 min, qint64 max, const char *doc, Get get)
+{
+    Field f{QLatin1String(key), QLatin1String(doc), Kind::Int, min, max, {}, {}, {}, {}};
+    f.show = [get](const Config &c) { return QString::number(get(const_cast<Config &>(c))); };
+    f.setInt = [get](Config &c, qint64 v) {
+        get(c) = static_cast<std::remove_reference_t<decltype(get(c))>>(v);
+    };
+    return f;
+}
+
+template<typename Get>
+Field boolField(const char *key, const char *doc, Get get)
+{
+    Field f{QLatin1String(key), QLatin1String(doc), Kind::Bool, 0, 0, {}, {}, {}, {}};
+    f.show = [get](const Config &c) {
+        return get(const_cast<Config &>(c)) ? QStringLiteral("true") : QStringLiteral("false");
+    };
+    f.setBool = [get](Config &c, bool v) { get(c) = v; };
+    return f;
+}
+
+template<typename Get>
+Field stringField(const char *key, const char *doc, Get get,
+                  std::function<QString(const QString &)> validate = {})
+{
+    Field f{QLatin1String(key), QLatin1String(doc), Kind::String, 0, 0, {}, {}, {}, {}};
+    f.show = [get](const Config &c) {
+        QString v = get(const_cast<Config &>(c));
+        v.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\""));
+        return QLatin1Char('"') + v + QLatin1Char('"');
+    };
+    f.setString = [get, validate](Config &c, const QString &v) {
+        if (validate) {
+            const QString e = validate(v);
+            if (!e.isEmpty())
+                return e;
+        }
+        get(c) = v;
+        return QString();
+    };
+    return f;
+}
+
+QString validateAddress(const QString &v)
+{
+    QHostAddress a;
+    return a.setAddress(v) ? QString() : QStringLiteral("not an IP address");
+}
+
+constexpr qint64 kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+
+const std::vector<Field> &fields()
+{
+    static const std::vector<Field> table = [] {
+        std::vector<Field> t;
+        t.push_back(stringField("data_dir", "Directory for the database and runtime state.",
+                                [](Config &c) -> QString & { return c.dataDir; }));
+        t.push_back(intField("workers", 0, 256,
+                             "Tracker worker threads, each with its own HTTP and UDP socket "
+                             "(SO_REUSEPORT). 0 = one per CPU core.",
+                             [](Config &c) -> int & { return c.workers; }));
+
+        t.push_back(stringField("tracker.bind", "Address the tracker ports listen on. \"::\" is "
+                                                "dual-stack (IPv4 and IPv6).",
+                                [](Config &c) -> QString & { return c.trackerBind; },
+                                validateAddress));
+        t.push_back(intField("tracker.http_port", -1, 65535,
+                             "HTTP announce/scrape port. 0 = any free port, -1 = disabled.",
+                             [](Config &c) -> int & { return c.httpPort; }));
+        t.push_back(intField("tracker.udp_port", -1, 65535,
+                             "UDP (BEP 15) port. 0 = any free port, -1 = disabled.",
+                             [](Config &c) -> int & { return c.udpPort; }));
+        t.push_back(intField("tracker.announce_interval", 60, 86400,
+                             "Seconds between announces that clients are told (`interval`).",
+                             [](Config &c) -> std::uint32_t & { return c.tracker.announceInterval; }));
+        t.push_back(intField("tracker.min_announce_interval", 0, 86400,
+                             "Seconds a client must wait before announcing again (`min interval`).",
+                             [](Config &c) -> std::uint32_t & { return c.tracker.minAnnounceInterval; }));
+        t.push_back(intField("tracker.interval_jitter_percent", 0, 50,
+                             "Each reply's interval is shortened by up to this share, so a "
+                             "restarted swarm does not re-announce in lockstep.",
+                             [](Config &c) -> std::uint32_t & { return c.tracker.intervalJitterPercent; }));
+        t.push_back(intField("tracker.peer_timeout", 60, 2 * 86400,
+                             "Seconds without an announce after which a peer is dropped.",
+                             [](Config &c) -> std::uint32_t & { return c.tracker.peerTimeout; }));
+        t.push_back(intField("tracker.reap_interval", 1, 3600,
+                             "Seconds between sweeps that drop timed-out peers.",
+                             [](Config &c) -> int & { return c.reapInterval; }));
+        t.push_back(intField("tracker.default_numwant", 0, 1000,
+                             "Peers returned when a client does not say how many it wants.",
+                             [](Config &c) -> std::uint32_t & { return c.tracker.defaultNumwant; }));
+        t.push_back(intField("tracker.max_numwant", 1, 1000,
+                             "Most peers in one reply, whatever the client asks for.",
+                             [](Config &c) -> std::uint32_t & { return c.tracker.maxNumwant; }));
+        t.push_back(boolField("tracker.enforce_registration",
+                              "Refuse announces for torrents not registered via the admin API.",
+                              [](Config &c) -> bool & { return c.tracker.enforceRegistration; }));
+        t.push_back(boolField("tracker.trust_client_ip",
+                              "Use the address a client claims (ip=, ipv4=, ipv6=, UDP IP field) "
+                              "instead of the packet's source address.",
+                              [](Config &c) -> bool & { return c.tracker.trustClientIp; }));
+
+        t.push_back(intField("http.max_connections", 1, 1000000,
+                             "Open tracker HTTP connections per worker; more are refused.",
+                             [](Config &c) -> int & { return c.http.maxConnections; }));
+        t.push_back(intField("http.idle_timeout", 1, 3600,
+                             "Seconds an HTTP connection may stay silent before it is closed.",
+                             [](Config &c) -> int & { return c.http.idleTimeout; }));
+        t.push_back(intField("http.max_request_line", 256, 65536,
+                             "Longest request line in bytes (414 beyond).",
+                             [](Config &c) -> int & { return c.http.maxRequestLine; }));
+        t.push_back(intField("http.max_headers", 1, 256, "Most header lines (431 beyond).",
+                             [](Config &c) -> int & { return c.http.maxHeaders; }));
+        t.push_back(intField("http.max_header_bytes", 256, 65536,
+                             "Most header bytes (431 beyond).",
+                             [](Config &c) -> int & { return c.http.maxHeaderBytes; }));
+        t.push_back(intField("http.max_scrape_hashes", 1, 1000,
+                             "Most info_hashes in one HTTP scrape.",
+                             [](Config &c) -> int & { return c.http.maxScrapeHashes; }));
+
+        t.push_back(intField("udp.max_scrape_hashes", 1, 74,
+                             "Most info_hashes in one UDP scrape (BEP 15: about 74 fit).",
+                             [](Config &c) -> std::uint32_t & { return c.udp.maxScrapeHashes; }));
+        t.push_back(intField("udp.max_peers_v4", 1, 200,
+                             "Most peers in a UDP reply to an IPv4 client (200 keeps it in one "
+                             "1500-byte packet).",
+                             [](Config &c) -> std::uint32_t & { return c.udp.maxPeersV4; }));
+        t.push_back(intField("udp.max_peers_v6", 1, 80,
+                             "Most peers in a UDP reply to an IPv6 client (80 keeps it in one "
+                             "1500-byte packet).",
+                             [](Config &c) -> std::uint32_t & { return c.udp.maxPeersV6; }));
+        t.push_back(boolField("udp.anonymous_scrape",
+                              "Serve UDP scrapes without a passkey (BEP 41 data cannot follow a "
+                              "scrape); unregistered torrents scrape as zeros.",
+                              [](Config &c) -> bool & { return c.udp.anonymousScrape; }));
+
+        t.push_back(stringField("admin.bind",
+                                "Address of the admin API. Keep it on loopback unless a TLS "
+                                "proxy fronts it.",
+                                [](Config &c) -> QString & { return c.adminBind; },
+                                validateAddress));
+        t.push_back(intField("admin.port", 0, 65535, "Admin API port. 0 = any free port.",
+                             [](Config &c) -> int & { return c.adminPort; }));
+        t.push_back(intField("admin.max_body_bytes", 1024, 16 << 20,
+                             "Largest admin request body (413 beyond).",
+                             [](Config &c) -> int & { return c.adminMaxBodyBytes; }));
+
+        t.push_back(stringField("database.driver", "Database: \"sqlite\".",
+                                [](Config &c) -> QString & { return c.databaseDriver; },
+                                [](const QString &v) {
+                                    return v == QLatin1String("sqlite")
+                                               ? QString()
+                                               : QStringLiteral("supported: sqlite");
+                                }));
+        t.push_back(stringField("database.path",
+                                "SQLite file; a relative path is inside data_dir.",
+                                [](Config &c) -> QString & { return c.databasePath; }));
+        return t;
+    }();
+    return table;
+}
+
+const Field *findField(const QString &key)
+{
+    for (const Field &f : fields())
+        if (f.key == key)
+            return &f;
+    return nullptr;
+}
+
+QString envName(const QString &key)
+{
+    QString n = QStringLiteral("SWARMKEEPER_") + key.toUpper();
+    n.replace(QLatin1Char('.'), QLatin1Char('_'));
+    return n;
+}
+
+// Applies a textual value (environment, flags) to a field.
+QString applyText(Config &c, const Field &f, const QString &text)
+{
+    switch (f.kind) {
+    case Kind::Int: {
+        bool ok = false;
+        const qint64 v = text.trimmed().toLongLong(&ok);
+        if (!ok)
+            return QStringLiteral("expected an integer, got \"%1\"").arg(text);
+        if (v < f.min || v > f.max)
+            return QStringLiteral("%1 is out of range %2..%3").arg(v).arg(f.min).arg(f.max);
+        f.setInt(c, v);
+        return {};
+    }
+    case Kind::Bool: {
+        const QString t = text.trimmed().toLower();
+        if (t == QLatin1String("true") || t == QLatin1String("1") || t == QLatin1String("yes"))
+            f.setBool(c, true);
+        else if (t == QLatin1String("false") || t == QLatin1String("0") || t == QLatin1String("no"))
+            f.setBool(c, false);
+        else
+            return QStringLiteral("expected true or false, got \"%1\"").arg(text);
+        return {};
+    }
+    case Kind::String:
+        return f.setString(c, text);
+    }
+    return {};
+}
+
+QString applyToml(Config &c, const Field &f, const toml::node &node)
+{
+    switch (f.kind) {
+    case Kind::Int: {
+        const auto v = node.value<std::int64_t>();
+        if (!node.is_integer() || !v)
+            return QStringLiteral("expected an integer");
+        if (*v < f.min || *v > f.max)
+            return QStringLiteral("%1 is out of range %2..%3").arg(*v).arg(f.min).arg(f.max);
+        f.setInt(c, *v);
+        return {};
+    }
+    case Kind::Bool:
+        if (!node.is_boolean())
+            return QStringLiteral("expected true or false");
+        f.setBool(c, *node.value<bool>());
+        return {};
+    case Kind::String:
+        if (!node.is_string())
+            return QStringLiteral("expected a string");
+        return f.setString(c, QString::fromStdString(*node.value<std::string>()));
+    }
+    return {};
+}
+
+bool loadToml(Config &c, const QString &path, QString *error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot read: %2").arg(path, file.errorString());
+        return false;
+    }
+    const QByteArray text = file.readAll();
+    toml::table root;
+    try {
+        root = toml::parse(std::string_view(text.constData(), static_cast<std::size_t>(text.size())),
+                           path.toStdString());
+    } catch (const toml::parse_error &e) {
+        *error = QStringLiteral("%1:%2: %3")
+                     .arg(path)
+                     .arg(e.source().begin.line)
+                     .arg(QString::fromUtf8(e.description().data(),
+                                            static_cast<qsizetype>(e.description().size())));
+        return false;
+    }
+    auto fail = [&](const toml::node &n, const QString &key, const QString &msg) {
+        *error = QStringLiteral("%1:%2: %3: %4").arg(path).arg(n.source().begin.line).arg(key, msg);
+        return false;
+    };
+    for (const auto &[k, node] : root) {
+        const QString top = QString::fromUtf8(k.data(), static_cast<qsizetype>(k.size()));
+        if (const toml::table *section = node.as_table()) {
+            for (const auto &[k2, node2] : *section) {
+                const QString key =
+                    top + QLatin1Char('.') +
+                    QString::fromUtf8(k2.data(), static_cast<qsizetype>(k2.size()));
+                const Field *f = findField(key);
+                if (!f)
+                    return fail(node2, key, QStringLiteral("unknown key"));
+                const QString e = applyToml(c, *f, node2);
+                if (!e.isEmpty())
+                    return fail(node2, key, e);
+            }
+            continue;
+        }
+        const Field *f = findField(top);
+        if (!f)
+            return fail(node, top, QStringLiteral("unknown key"));
+        const QString e = applyToml(c, *f, node);
+        if (!e.isEmpty())
+            return fail(node, top, e);
+    }
+    return true;
+}
+
+bool validate(const Config &c, QString *error)
+{
+    if (c.tracker.minAnnounceInterval > c.tracker.announceInterval) {
+        *error = QStringLiteral("tracker.min_announce_interval must not exceed tracker.announce_interval");
+        return false;
+    }
+    if (c.tracker.peerTimeout <= c.tracker.announceInterval) {
+        *error = QStringLiteral("tracker.peer_timeout must exceed tracker.announce_interval, or "
+                                "peers that announce on time would be dropped");
+        return false;
+    }
+    if (c.tracker.defaultNumwant > c.tracker.maxNumwant) {
+        *error = QStringLiteral("tracker.default_numwant must not exceed tracker.max_numwant");
+        return false;
+    }
+    if (c.httpPort < 0 && c.udpPort < 0) {
+        *error = QStringLiteral("both tracker ports are disabled");
+        return false;
+    }
+    return true;
+}
+
+// Flags that name a key directly; any key can also be set with --set key=value.
+struct FlagAlias
+{
+    const char *flag;
+    const char *key;
+};
+constexpr FlagAlias kAliases[] = {
+    {"--data-dir", "data_dir"},        {"--workers", "workers"},
+    {"--http-port", "tracker.http_port"}, {"--udp-port", "tracker.udp_port"},
+    {"--admin-port", "admin.port"},    {"--bind", "tracker.bind"},
+    {"--admin-bind", "admin.bind"},
+};
+
+// Environment variables that are not configuration keys.
+const QStringList kSpecialEnv = {QStringLiteral("SWARMKEEPER_ADMIN_TOKEN"),
+                                 QStringLiteral("SWARMKEEPER_CONFIG")};
+
+} // namespace
+
+std::optional<CommandLine> parseCommandLine(const QStringList &args, const QStringList &env,
+                                            QString *error)
+{
+    CommandLine cl;
+    QString configPath;
+    std::vector<std::pair<const Field *, QString>> flagValues;
+
+    for (const QString &e : env) {
+        if (e.startsWith(QLatin1String("SWARMKEEPER_CONFIG=")))
+            configPath = e.mid(19);
+    }
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        auto value = [&](QString *out) {
+            const int eq = a.indexOf(QLatin1Char('='));
+            if (eq > 0) {
+                *out = a.mid(eq + 1);
+                return true;
+            }
+            if (i + 1 >= args.size()) {
+                *error = QStringLiteral("%1 needs a value").arg(a);
+                return false;
+            }
+            *out = args[++i];
+            return true;
+        };
+        const QString name = a.section(QLatin1Char('='), 0, 0);
+        if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
+            cl.help = true;
+        } else if (a == QLatin1String("--version")) {
+            cl.version = true;
+        } else if (a == QLatin1String("--print-default-config")) {
+            cl.printDefaultConfig = true;
+        } else if (name == QLatin1String("--config")) {
+            if (!value(&configPath))
+                return std::nullopt;
+        } else if (name == QLatin1String("--set")) {
+            QString kv;
+            if (!value(&kv))
+                return std::nullopt;
+            const int eq = kv.indexOf(QLatin1Char('='));
+            const Field *f = eq > 0 ? findField(kv.left(eq)) : nullptr;
+            if (!f) {
+                *error = QStringLiteral("--set %1: unknown key (see --print-default-config)").arg(kv);
+                return std::nullopt;
+            }
+            flagValues.emplace_back(f, kv.mid(eq + 1));
+        } else {
+            const Field *f = nullptr;
+            for (const FlagAlias &al : kAliases)
+                if (name == QLatin1String(al.flag))
+                    f = findField(QLatin1String(al.key));
+            if (!f) {
+                *error = QStringLiteral("unknown option %1 (see --help)").arg(a);
+                return std::nullopt;
+            }
+            QString v;
+            if (!value(&v))
+                return std::nullopt;
+            flagValues.emplace_back(f, v);
+        }
+    }
+    if (cl.help || cl.version || cl.printDefaultConfig)
+        return cl;
+
+    if (!configPath.isEmpty() && !loadToml(cl.config, configPath, error))
+        return std::nullopt;
+
+    for (const QString &e : env) {
+        if (!e.startsWith(QLatin1String("SWARMKEEPER_")))
+            continue;
+        const QString name = e.section(QLatin1Char('='), 0, 0);
+        const QString v = e.mid(name.size() + 1);
+        if (kSpecialEnv.contains(name))
+            continue;
+        const Field *f = nullptr;
+        for (const Field &candidate : fields())
+            if (envName(candidate.key) == name)
+                f = &candidate;
+        if (!f) {
+            *error = QStringLiteral("environment variable %1 is not a setting (see --help)").arg(name);
+            return std::nullopt;
+        }
+        const QString err = applyText(cl.config, *f, v);
+        if (!err.isEmpty()) {
+            *error = QStringLiteral("%1: %2").arg(name, err);
+            return std::nullopt;
+        }
+    }
+    for (const auto &[f, v] : flagValues) {
+        const QString err = applyText(cl.config, *f, v);
+        if (!err.isEmpty()) {
+            *error = QStringLiteral("%1: %2").arg(f->key, err);
+            return std::nullopt;
+        }
+    }
+    if (!validate(cl.config, error))
+        return std::nullopt;
+    return cl;
+}
+
+QString defaultConfigToml()
+{
+    const Config defaults;
+    QString out = QStringLiteral("# swarmkeeperd configuration: every key with its default.\n"
+                                 "# Environment: SWARMKEEPER_<SECTION>_<KEY>, e.g. "
+                                 "SWARMKEEPER_TRACKER_HTTP_PORT=8080.\n");
+    QString section;
+    for (const Field &f : fields()) {
+        const int dot = f.key.indexOf(QLatin1Char('.'));
+        const QString s = dot < 0 ? QString() : f.key.left(dot);
+        if (s != section) {
+            out += QStringLiteral("\n[%1]\n").arg(s);
+            section = s;
+        }
+        out += QStringLiteral("# %1\n%2 = %3\n").arg(f.doc, f.key.mid(dot + 1), f.show(defaults));
+    }
+    return out;
+}
+
+QString helpText()
+{
+    QString out = QStringLiteral(
+        "Usage: swarmkeeperd [options]\n"
+        "\n"
+        "Private BitTorrent tracker: HTTP and UDP announce/scrape with passkeys, admin API.\n"
+        "Settings come from built-in defaults, then the TOML file given with --config (or\n"
+        "SWARMKEEPER_CONFIG), then SWARMKEEPER_* environment variables, then flags.\n"
+        "\n"
+        "Options:\n"
+        "  --config FILE           read settings from a TOML file\n"
+        "  --set KEY=VALUE         set any key, e.g. --set tracker.announce_interval=900\n"
+        "  --print-default-config  print every key with its default and documentation\n"
+        "  --help, -h              this text\n"
+        "  --version               print the version\n");
+    for (const FlagAlias &al : kAliases)
+        out += QStringLiteral("  %1 VALUE%2same as --set %3=VALUE\n")
+                   .arg(QLatin1String(al.flag))
+                   .arg(QString(qMax(1, 16 - int(qstrlen(al.flag))), QLatin1Char(' ')))
+                   .arg(QLatin1String(al.key));
+    out += QStringLiteral(
+        "\nEnvironment:\n"
+        "  SWARMKEEPER_ADMIN_TOKEN  use this admin token (kept in memory, hashed) instead of\n"
+        "                           generating one at first start\n"
+        "  SWARMKEEPER_CONFIG       path of the TOML file, like --config\n"
+        "  SWARMKEEPER_<KEY>        any setting, e.g. SWARMKEEPER_TRACKER_UDP_PORT=6969\n"
+        "\nSettings (key: default):\n");
+    const Config defaults;
+    for (const Field &f : fields())
+        out += QStringLiteral("  %1 = %2\n      %3\n").arg(f.key, f.show(defaults), f.doc);
+    return out;
+}
+
+} // namespace sk::app

@@ -1,0 +1,55 @@
+// Config: swarmkeeperd's one typed configuration, loaded from defaults, TOML, environment and flags.
+#pragma once
+
+#include "server/core/trackersettings.h"
+#include "server/net/httplistener.h"
+#include "server/net/udplistener.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace sk::app {
+
+struct Config
+{
+    QString dataDir = QStringLiteral("data");
+    int workers = 0; // 0: one per CPU core
+
+    QString trackerBind = QStringLiteral("::");
+    int httpPort = 8080; // 0: let the kernel pick (tests); -1: disabled
+    int udpPort = 8081;
+    int reapInterval = 60;
+    core::TrackerSettings tracker;
+    net::HttpSettings http;
+    net::UdpSettings udp;
+
+    QString adminBind = QStringLiteral("127.0.0.1");
+    int adminPort = 8082;
+    int adminMaxBodyBytes = 64 * 1024;
+
+    QString databaseDriver = QStringLiteral("sqlite");
+    QString databasePath = QStringLiteral("swarmkeeper.db"); // relative to data_dir
+
+    QString databaseFile() const; // databasePath resolved against dataDir
+};
+
+struct CommandLine
+{
+    Config config;
+    bool printDefaultConfig = false;
+    bool help = false;
+    bool version = false;
+};
+
+// Parses argv (argv[0] excluded) with `env` (KEY=VALUE entries) on top of the defaults, a
+// TOML file given with --config, the environment, then flags. Returns nothing with `error`
+// set for unknown keys, bad values and bad flags.
+std::optional<CommandLine> parseCommandLine(const QStringList &args, const QStringList &env,
+                                            QString *error);
+
+QString defaultConfigToml(); // documented defaults, as --print-default-config prints them
+QString helpText();
+
+} // namespace sk::app

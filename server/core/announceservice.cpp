@@ -1,0 +1,116 @@
+#include "announceservice.h"
+
+#include "random.h"
+
+#include <algorithm>
+
+namespace sk::core {
+
+using proto::TrackerError;
+
+AnnounceService::AnnounceService(const Registry &registry, PeerStore &peers, const Clock &clock,
+                                 const TrackerSettings &settings)
+    : m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings)
+{
+}
+
+std::uint32_t AnnounceService::jitteredInterval() const
+{
+    const std::uint32_t base = m_settings.announceInterval;
+    const std::uint32_t spread = base / 100 * m_settings.intervalJitterPercent;
+    if (spread == 0)
+        return base;
+    // Only ever shorten: a client must never be told to wait longer than the reaper allows.
+    return base - static_cast<std::uint32_t>(fastRandom() % (spread + 1));
+}
+
+TrackerError AnnounceService::authenticate(const std::optional<proto::Passkey> &passkey,
+                                           UserInfo &user) const
+{
+    if (!passkey)
+        return TrackerError::MissingPasskey;
+    const auto found = m_registry.userByPasskey(*passkey);
+    if (!found)
+        return TrackerError::UnknownPasskey;
+    user = *found;
+    return TrackerError::None;
+}
+
+TrackerError AnnounceService::announce(const proto::AnnounceRequest &request,
+                                       PeerFamilies families, proto::AnnounceResult &out)
+{
+    m_counters.announces.fetch_add(1, std::memory_order_relaxed);
+    UserInfo user;
+    TrackerError error = authenticate(request.passkey, user);
+    if (error == TrackerError::None && m_settings.enforceRegistration &&
+        !m_registry.torrentId(request.infoHash))
+        error = TrackerError::UnregisteredTorrent;
+    if (error != TrackerError::None) {
+        m_counters.failures.fetch_add(1, std::memory_order_relaxed);
+        return error;
+    }
+
+    const proto::IpAddress &ip =
+        m_settings.trustClientIp && request.claimedIp ? *request.claimedIp : request.clientIp;
+
+    PeerAnnounce a;
+    a.infoHash = request.infoHash;
+    a.userId = user.id;
+    a.peerId = request.peerId;
+    a.endpoint = proto::PeerEndpoint::make(ip, request.port);
+    a.uploaded = request.uploaded;
+    a.downloaded = request.downloaded;
+    a.left = request.left;
+    a.key = request.key;
+    a.event = request.event;
+    a.now = m_clock.now();
+    const std::uint32_t wanted = request.numwant < 0
+                                     ? m_settings.defaultNumwant
+                                     : static_cast<std::uint32_t>(request.numwant);
+    // A stopping peer needs no peers.
+    a.numwant = request.event == proto::AnnounceEvent::Stopped
+                    ? 0
+                    : std::min(wanted, m_settings.maxNumwant);
+    a.families = families;
+    a.wantPeerIds = !request.compact && !request.noPeerId;
+
+    m_peers.announce(a, out);
+    out.interval = jitteredInterval();
+    out.minInterval = m_settings.minAnnounceInterval;
+    return TrackerError::None;
+}
+
+TrackerError AnnounceService::scrape(const proto::ScrapeRequest &request, bool anonymous,
+                                     proto::ScrapeResult &out)
+{
+    m_counters.scrapes.fetch_add(1, std::memory_order_relaxed);
+    UserInfo user;
+    const TrackerError error = anonymous && !request.passkey
+                                   ? TrackerError::None
+                                   : authenticate(request.passkey, user);
+    if (error != TrackerError::None) {
+        m_counters.failures.fetch_add(1, std::memory_order_relaxed);
+        return error;
+    }
+    // A private tracker does not hand its catalogue to anyone who asks: no full scrape.
+    if (request.infoHashes.empty()) {
+        m_counters.failures.fetch_add(1, std::memory_order_relaxed);
+        return TrackerError::MissingInfoHash;
+    }
+    out.files.clear();
+    out.files.reserve(request.infoHashes.size());
+    for (const proto::InfoHash &ih : request.infoHashes) {
+        // Unregistered torrents scrape as zeros: a scrape must not reveal which hashes exist
+        // beyond what the user could learn by announcing.
+        if (m_settings.enforceRegistration && !m_registry.torrentId(ih)) {
+            proto::ScrapeEntry e;
+            e.infoHash = ih;
+            out.files.push_back(e);
+            continue;
+        }
+        out.files.push_back(m_peers.scrape(ih));
+    }
+    return TrackerError::None;
+}
+
+} // namespace sk::core

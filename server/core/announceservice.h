@@ -1,0 +1,53 @@
+// AnnounceService: decides announces and scrapes from either front-end (auth, policy, swarm update).
+#pragma once
+
+#include "clock.h"
+#include "peerstore.h"
+#include "registry.h"
+#include "trackersettings.h"
+#include "shared/protocol/announce.h"
+
+#include <atomic>
+#include <cstdint>
+
+namespace sk::core {
+
+struct ServiceCounters
+{
+    std::atomic<std::uint64_t> announces{0};
+    std::atomic<std::uint64_t> scrapes{0};
+    std::atomic<std::uint64_t> failures{0};
+};
+
+class AnnounceService
+{
+public:
+    AnnounceService(const Registry &registry, PeerStore &peers, const Clock &clock,
+                    const TrackerSettings &settings);
+
+    // The request's clientIp is the packet source. Errors are values: the front-end maps
+    // them to a bencoded `failure reason` or a BEP 15 error packet.
+    proto::TrackerError announce(const proto::AnnounceRequest &request, PeerFamilies families,
+                                 proto::AnnounceResult &out);
+    // `anonymous`: a request without passkey may scrape (UDP, where BEP 41 data cannot
+    // follow a scrape); with a passkey, the passkey must still be valid.
+    proto::TrackerError scrape(const proto::ScrapeRequest &request, bool anonymous,
+                               proto::ScrapeResult &out);
+
+    const TrackerSettings &settings() const { return m_settings; }
+    const ServiceCounters &counters() const { return m_counters; }
+    // Interval with jitter, as sent to a client (also used in failure replies).
+    std::uint32_t jitteredInterval() const;
+
+private:
+    proto::TrackerError authenticate(const std::optional<proto::Passkey> &passkey,
+                                     UserInfo &user) const;
+
+    const Registry &m_registry;
+    PeerStore &m_peers;
+    const Clock &m_clock;
+    TrackerSettings m_settings;
+    ServiceCounters m_counters;
+};
+
+} // namespace sk::core

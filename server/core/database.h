@@ -1,0 +1,98 @@
+// Database: the core's interface to the source of truth (users, torrents, tokens); SQL lives behind it.
+#pragma once
+
+#include "registry.h"
+#include "shared/types/fixedbytes.h"
+#include "shared/types/passkey.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdint>
+#include <vector>
+
+namespace sk::core {
+
+enum class DbStatus { Ok, NotFound, Conflict, Error };
+
+template<typename T>
+struct DbResult
+{
+    DbStatus status = DbStatus::Ok;
+    T value{};
+    QString message; // for logs and 500 replies; never shown to tracker clients
+    bool ok() const { return status == DbStatus::Ok; }
+    static DbResult fail(DbStatus s, QString msg = {})
+    {
+        DbResult r;
+        r.status = s;
+        r.message = std::move(msg);
+        return r;
+    }
+};
+
+struct UserRecord
+{
+    UserId id = 0;
+    QString name;
+    proto::Passkey passkey;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    bool canLeech = true;
+    std::int64_t createdAt = 0; // Unix seconds
+};
+
+struct TorrentRecord
+{
+    TorrentId id = 0;
+    proto::InfoHash infoHash;
+    QString name;
+    std::int64_t createdAt = 0;
+};
+
+struct AdminTokenRecord
+{
+    std::int64_t id = 0;
+    QString name;
+    QString role;
+    QByteArray hash; // never the token itself
+    std::int64_t createdAt = 0;
+};
+
+struct Page
+{
+    std::int64_t offset = 0;
+    std::int64_t limit = 0; // 0: everything (start-up loading only)
+};
+
+// Calls may come from any thread except the implementation's own; each returns when the
+// statement has committed.
+class Database
+{
+public:
+    virtual ~Database() = default;
+
+    virtual DbResult<std::vector<UserRecord>> users(Page page) = 0;
+    virtual DbResult<UserRecord> user(UserId id) = 0;
+    virtual DbResult<UserRecord> insertUser(const QString &name, const proto::Passkey &passkey,
+                                            std::int64_t createdAt) = 0;
+    virtual DbStatus deleteUser(UserId id) = 0;
+    virtual DbResult<UserRecord> setPasskey(UserId id, const proto::Passkey &passkey) = 0;
+    virtual DbResult<std::int64_t> userCount() = 0;
+
+    virtual DbResult<std::vector<TorrentRecord>> torrents(Page page) = 0;
+    virtual DbResult<TorrentRecord> torrent(TorrentId id) = 0;
+    virtual DbResult<TorrentRecord> torrentByHash(const proto::InfoHash &infoHash) = 0;
+    virtual DbResult<TorrentRecord> insertTorrent(const proto::InfoHash &infoHash,
+                                                  const QString &name,
+                                                  std::int64_t createdAt) = 0;
+    virtual DbStatus deleteTorrent(TorrentId id) = 0;
+    virtual DbResult<std::int64_t> torrentCount() = 0;
+
+    virtual DbResult<std::vector<AdminTokenRecord>> adminTokens() = 0;
+    virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,
+                                                        const QByteArray &hash,
+                                                        std::int64_t createdAt) = 0;
+};
+
+} // namespace sk::core

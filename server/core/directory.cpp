@@ -1,0 +1,91 @@
+#include "directory.h"
+
+#include <QRandomGenerator>
+
+namespace sk::core {
+
+Directory::Directory(Database &db, Registry &registry, PeerStore &peers, const Clock &clock)
+    : m_db(db), m_registry(registry), m_peers(peers), m_clock(clock)
+{
+}
+
+proto::Passkey Directory::generatePasskey()
+{
+    // QRandomGenerator::system() reads the OS CSPRNG (getrandom): passkeys are credentials.
+    static constexpr char alphabet[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    proto::Passkey p;
+    for (char &c : p.chars)
+        c = alphabet[QRandomGenerator::system()->bounded(62)];
+    return p;
+}
+
+DbStatus Directory::load(QString *error)
+{
+    auto users = m_db.users({});
+    if (!users.ok()) {
+        *error = users.message;
+        return users.status;
+    }
+    for (const UserRecord &u : users.value)
+        m_registry.putUser(UserInfo{u.id, u.passkey, u.canLeech});
+    auto torrents = m_db.torrents({});
+    if (!torrents.ok()) {
+        *error = torrents.message;
+        return torrents.status;
+    }
+    for (const TorrentRecord &t : torrents.value)
+        m_registry.putTorrent(t.id, t.infoHash);
+    return DbStatus::Ok;
+}
+
+DbResult<UserRecord> Directory::createUser(const QString &name,
+                                           const std::optional<proto::Passkey> &passkey)
+{
+    auto r = m_db.insertUser(name, passkey ? *passkey : generatePasskey(), m_clock.now());
+    if (r.ok())
+        m_registry.putUser(UserInfo{r.value.id, r.value.passkey, r.value.canLeech});
+    return r;
+}
+
+DbStatus Directory::deleteUser(UserId id)
+{
+    const DbStatus s = m_db.deleteUser(id);
+    if (s == DbStatus::Ok) {
+        m_registry.removeUser(id);
+        m_peers.removeUser(id);
+    }
+    return s;
+}
+
+DbResult<UserRecord> Directory::resetPasskey(UserId id)
+{
+    auto r = m_db.setPasskey(id, generatePasskey());
+    if (r.ok())
+        m_registry.putUser(UserInfo{r.value.id, r.value.passkey, r.value.canLeech});
+    return r;
+}
+
+DbResult<TorrentRecord> Directory::createTorrent(const proto::InfoHash &infoHash,
+                                                 const QString &name)
+{
+    auto r = m_db.insertTorrent(infoHash, name, m_clock.now());
+    if (r.ok())
+        m_registry.putTorrent(r.value.id, r.value.infoHash);
+    return r;
+}
+
+DbStatus Directory::deleteTorrent(TorrentId id)
+{
+    const auto t = m_db.torrent(id);
+    if (!t.ok())
+        return t.status;
+    const DbStatus s = m_db.deleteTorrent(id);
+    if (s == DbStatus::Ok) {
+        m_registry.removeTorrent(id);
+        m_peers.removeSwarm(t.value.infoHash);
+    }
+    return s;
+}
+
+} // namespace sk::core

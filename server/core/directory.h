@@ -1,0 +1,39 @@
+// Directory: user and torrent administration; writes the database first, then patches memory.
+#pragma once
+
+#include "clock.h"
+#include "database.h"
+#include "peerstore.h"
+#include "registry.h"
+
+#include <optional>
+
+namespace sk::core {
+
+class Directory
+{
+public:
+    Directory(Database &db, Registry &registry, PeerStore &peers, const Clock &clock);
+
+    // Fills the registry from the database (start-up).
+    DbStatus load(QString *error);
+
+    // A passkey is generated when none is given; a given one must be well-formed and unused.
+    DbResult<UserRecord> createUser(const QString &name,
+                                    const std::optional<proto::Passkey> &passkey);
+    DbStatus deleteUser(UserId id);
+    DbResult<UserRecord> resetPasskey(UserId id);
+
+    DbResult<TorrentRecord> createTorrent(const proto::InfoHash &infoHash, const QString &name);
+    DbStatus deleteTorrent(TorrentId id);
+
+    static proto::Passkey generatePasskey();
+
+private:
+    Database &m_db;
+    Registry &m_registry;
+    PeerStore &m_peers;
+    const Clock &m_clock;
+};
+
+} // namespace sk::core

@@ -1,0 +1,71 @@
+// PeerStore: where swarms live (memory by default, Redis in cluster mode); the core's only view of peers.
+#pragma once
+
+#include "registry.h"
+#include "shared/protocol/announce.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace sk::core {
+
+// Which address families a reply may carry. BEP 15: a UDP reply holds peers of the request's
+// family only; BEP 7: an HTTP reply may hold both (`peers` and `peers6`).
+enum class PeerFamilies : std::uint8_t { Any, V4Only, V6Only };
+
+struct PeerAnnounce
+{
+    proto::InfoHash infoHash;
+    UserId userId = 0;
+    proto::PeerId peerId;
+    proto::PeerEndpoint endpoint;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    std::uint32_t key = 0;
+    proto::AnnounceEvent event = proto::AnnounceEvent::None;
+    std::int64_t now = 0;
+    std::uint32_t numwant = 0;      // already capped by the caller
+    PeerFamilies families = PeerFamilies::Any;
+    bool wantPeerIds = false;       // dictionary (non-compact) replies need peer ids
+};
+
+// What the store knew about the announcing peer before this announce: the accounting
+// baseline for its delta.
+struct PreviousPeer
+{
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    std::int64_t lastAnnounce = 0;
+};
+
+struct PeerStoreStats
+{
+    std::uint64_t swarms = 0;
+    std::uint64_t peers = 0;
+    std::uint64_t seeders = 0;
+    std::uint64_t leechers = 0;
+};
+
+class PeerStore
+{
+public:
+    virtual ~PeerStore() = default;
+
+    // Applies the announce to the swarm (insert, update, or remove on `stopped`), then fills
+    // `out` with counts and up to numwant peers: a leecher gets seeders first, a seeder gets
+    // leechers only, and never a peer of the announcing user. Returns the peer's previous
+    // state if it was known.
+    virtual std::optional<PreviousPeer> announce(const PeerAnnounce &a,
+                                                 proto::AnnounceResult &out) = 0;
+    virtual proto::ScrapeEntry scrape(const proto::InfoHash &infoHash) const = 0;
+    // Drops peers whose last announce is older than `cutoff`; returns how many.
+    virtual std::size_t expire(std::int64_t cutoff) = 0;
+    virtual void removeSwarm(const proto::InfoHash &infoHash) = 0;
+    virtual void removeUser(UserId user) = 0;
+    virtual PeerStoreStats stats() const = 0;
+};
+
+} // namespace sk::core

@@ -1,0 +1,51 @@
+// Registry: the in-memory maps the announce path consults (passkey -> user, info_hash -> torrent).
+#pragma once
+
+#include "shared/types/fixedbytes.h"
+#include "shared/types/passkey.h"
+
+#include <cstdint>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace sk::core {
+
+using UserId = std::uint32_t;
+using TorrentId = std::uint32_t;
+
+struct UserInfo
+{
+    UserId id = 0;
+    proto::Passkey passkey;
+    bool canLeech = true;
+};
+
+// Read-mostly: every announce reads it, only admin changes write it. A shared_mutex lets
+// all workers read at once; writers are rare and short.
+class Registry
+{
+public:
+    std::optional<UserInfo> userByPasskey(const proto::Passkey &passkey) const;
+    std::optional<UserInfo> userById(UserId id) const;
+    void putUser(const UserInfo &user); // insert or replace (passkey changes are handled)
+    void removeUser(UserId id);
+    std::size_t userCount() const;
+
+    std::optional<TorrentId> torrentId(const proto::InfoHash &infoHash) const;
+    void putTorrent(TorrentId id, const proto::InfoHash &infoHash);
+    void removeTorrent(TorrentId id);
+    std::size_t torrentCount() const;
+
+private:
+    mutable std::shared_mutex m_usersLock;
+    std::unordered_map<proto::Passkey, UserInfo, proto::PasskeyHash> m_usersByPasskey;
+    std::unordered_map<UserId, proto::Passkey> m_passkeyById;
+
+    mutable std::shared_mutex m_torrentsLock;
+    std::unordered_map<proto::InfoHash, TorrentId, proto::FixedBytesHash<proto::InfoHash>>
+        m_torrents;
+    std::unordered_map<TorrentId, proto::InfoHash> m_hashById;
+};
+
+} // namespace sk::core

@@ -1,0 +1,110 @@
+#include "memorypeerstore.h"
+#include "swarm.h"
+
+namespace sk::peers {
+
+struct MemoryPeerStore::Shard
+{
+    mutable std::mutex lock;
+    std::unordered_map<proto::InfoHash, std::unique_ptr<Swarm>,
+                       proto::FixedBytesHash<proto::InfoHash>>
+        swarms;
+};
+
+MemoryPeerStore::MemoryPeerStore(std::size_t shardCount)
+    : m_shards(new Shard[shardCount ? shardCount : 1]), m_shardCount(shardCount ? shardCount : 1)
+{
+}
+
+MemoryPeerStore::~MemoryPeerStore() = default;
+
+MemoryPeerStore::Shard &MemoryPeerStore::shardFor(const proto::InfoHash &infoHash) const
+{
+    // info_hashes are SHA-1 output: their first bytes are already uniform.
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i)
+        v = v << 8 | infoHash.bytes[static_cast<std::size_t>(i)];
+    return m_shards[v % m_shardCount];
+}
+
+std::optional<core::PreviousPeer> MemoryPeerStore::announce(const core::PeerAnnounce &a,
+                                                            proto::AnnounceResult &out)
+{
+    Shard &shard = shardFor(a.infoHash);
+    std::lock_guard lock(shard.lock);
+    auto it = shard.swarms.find(a.infoHash);
+    if (it == shard.swarms.end()) {
+        if (a.event == proto::AnnounceEvent::Stopped)
+            return std::nullopt; // nothing to stop, and no empty swarm to create
+        it = shard.swarms.emplace(a.infoHash, std::make_unique<Swarm>()).first;
+    }
+    return it->second->announce(a, out);
+}
+
+proto::ScrapeEntry MemoryPeerStore::scrape(const proto::InfoHash &infoHash) const
+{
+    proto::ScrapeEntry e;
+    e.infoHash = infoHash;
+    Shard &shard = shardFor(infoHash);
+    std::lock_guard lock(shard.lock);
+    const auto it = shard.swarms.find(infoHash);
+    if (it != shard.swarms.end()) {
+        e.complete = it->second->seeders();
+        e.incomplete = it->second->leechers();
+        e.downloaded = it->second->completed();
+    }
+    return e;
+}
+
+std::size_t MemoryPeerStore::expire(std::int64_t cutoff)
+{
+    std::size_t removed = 0;
+    for (std::size_t s = 0; s < m_shardCount; ++s) {
+        Shard &shard = m_shards[s];
+        std::lock_guard lock(shard.lock);
+        for (auto it = shard.swarms.begin(); it != shard.swarms.end();) {
+            removed += it->second->expire(cutoff);
+            // An empty swarm keeps its completed count (scrape `downloaded`) alive.
+            if (it->second->empty() && it->second->completed() == 0)
+                it = shard.swarms.erase(it);
+            else
+                ++it;
+        }
+    }
+    return removed;
+}
+
+void MemoryPeerStore::removeSwarm(const proto::InfoHash &infoHash)
+{
+    Shard &shard = shardFor(infoHash);
+    std::lock_guard lock(shard.lock);
+    shard.swarms.erase(infoHash);
+}
+
+void MemoryPeerStore::removeUser(core::UserId user)
+{
+    for (std::size_t s = 0; s < m_shardCount; ++s) {
+        Shard &shard = m_shards[s];
+        std::lock_guard lock(shard.lock);
+        for (auto &[hash, swarm] : shard.swarms)
+            swarm->removeUser(user);
+    }
+}
+
+core::PeerStoreStats MemoryPeerStore::stats() const
+{
+    core::PeerStoreStats st;
+    for (std::size_t s = 0; s < m_shardCount; ++s) {
+        const Shard &shard = m_shards[s];
+        std::lock_guard lock(shard.lock);
+        st.swarms += shard.swarms.size();
+        for (const auto &[hash, swarm] : shard.swarms) {
+            st.seeders += swarm->seeders();
+            st.leechers += swarm->leechers();
+        }
+    }
+    st.peers = st.seeders + st.leechers;
+    return st;
+}
+
+} // namespace sk::peers

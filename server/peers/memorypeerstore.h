@@ -1,0 +1,39 @@
+// MemoryPeerStore: the single-node PeerStore; swarms in memory, sharded by info_hash.
+#pragma once
+
+#include "server/core/peerstore.h"
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace sk::peers {
+
+class MemoryPeerStore final : public core::PeerStore
+{
+public:
+    // Shards bound lock contention between workers; 64 is far more than cores we run on,
+    // while a shard's expiry scan stays short (1M peers -> ~16k per shard).
+    explicit MemoryPeerStore(std::size_t shardCount = 64);
+    ~MemoryPeerStore() override;
+
+    std::optional<core::PreviousPeer> announce(const core::PeerAnnounce &a,
+                                               proto::AnnounceResult &out) override;
+    proto::ScrapeEntry scrape(const proto::InfoHash &infoHash) const override;
+    std::size_t expire(std::int64_t cutoff) override;
+    void removeSwarm(const proto::InfoHash &infoHash) override;
+    void removeUser(core::UserId user) override;
+    core::PeerStoreStats stats() const override;
+
+    class Swarm;
+
+private:
+    struct Shard;
+    Shard &shardFor(const proto::InfoHash &infoHash) const;
+
+    std::unique_ptr<Shard[]> m_shards;
+    std::size_t m_shardCount;
+};
+
+} // namespace sk::peers

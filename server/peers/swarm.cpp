@@ -1,0 +1,264 @@
+#include "memorypeerstore.h"
+#include "swarm.h"
+
+#include "server/core/random.h"
+
+#include <algorithm>
+
+namespace sk::peers {
+
+namespace {
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+Peer makePeer(const core::PeerAnnounce &a)
+{
+    Peer p;
+    p.uploaded = a.uploaded;
+    p.downloaded = a.downloaded;
+    p.left = a.left;
+    p.userId = a.userId;
+    p.lastAnnounce = static_cast<std::uint32_t>(a.now);
+    p.key = a.key;
+    p.peerId = a.peerId;
+    p.endpoint = a.endpoint;
+    return p;
+}
+
+bool familyMatches(core::PeerFamilies f, const proto::PeerEndpoint &e)
+{
+    switch (f) {
+    case core::PeerFamilies::Any:
+        return true;
+    case core::PeerFamilies::V4Only:
+        return !e.v6;
+    case core::PeerFamilies::V6Only:
+        return e.v6;
+    }
+    return true;
+}
+} // namespace
+
+using Swarm = MemoryPeerStore::Swarm;
+
+std::size_t Swarm::hashKey(std::uint32_t user, const proto::PeerId &id)
+{
+    std::uint64_t h = id.hash() ^ (std::uint64_t(user) * 0x9E3779B97F4A7C15ull);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    return static_cast<std::size_t>(h);
+}
+
+std::size_t Swarm::findSlot(std::uint32_t user, const proto::PeerId &id) const
+{
+    if (m_index.empty())
+        return npos;
+    const std::size_t mask = m_index.size() - 1;
+    for (std::size_t i = hashKey(user, id) & mask;; i = (i + 1) & mask) {
+        const Ref r = m_index[i];
+        if (r == kEmpty)
+            return npos;
+        const Peer &p = at(r);
+        if (p.userId == user && p.peerId == id)
+            return i;
+    }
+}
+
+void Swarm::indexInsert(Ref ref)
+{
+    const std::size_t count = m_seeders.size() + m_leechers.size(); // includes the new peer
+    if (count * 10 > m_index.size() * 7) // keep the load under 0.7 for short probes
+        indexRehash(std::max<std::size_t>(8, m_index.size() * 2));
+    const Peer &p = at(ref);
+    const std::size_t mask = m_index.size() - 1;
+    std::size_t i = hashKey(p.userId, p.peerId) & mask;
+    while (m_index[i] != kEmpty)
+        i = (i + 1) & mask;
+    m_index[i] = ref;
+}
+
+void Swarm::indexErase(std::size_t slot)
+{
+    // Backward-shift deletion: later entries of the same probe run move up so lookups never
+    // stop early at the hole, and no tombstones accumulate under churn.
+    const std::size_t mask = m_index.size() - 1;
+    std::size_t hole = slot;
+    for (std::size_t j = (slot + 1) & mask; m_index[j] != kEmpty; j = (j + 1) & mask) {
+        const Peer &p = at(m_index[j]);
+        const std::size_t home = hashKey(p.userId, p.peerId) & mask;
+        // Move j into the hole unless its home lies cyclically in (hole, j].
+        const bool homeBetween = hole <= j ? (home > hole && home <= j)
+                                           : (home > hole || home <= j);
+        if (!homeBetween) {
+            m_index[hole] = m_index[j];
+            hole = j;
+        }
+    }
+    m_index[hole] = kEmpty;
+}
+
+void Swarm::indexRehash(std::size_t capacity)
+{
+    m_index.assign(capacity, kEmpty);
+    const std::size_t mask = capacity - 1;
+    auto place = [&](Ref ref) {
+        const Peer &p = at(ref);
+        std::size_t i = hashKey(p.userId, p.peerId) & mask;
+        while (m_index[i] != kEmpty)
+            i = (i + 1) & mask;
+        m_index[i] = ref;
+    };
+    for (std::size_t i = 0; i < m_seeders.size(); ++i)
+        place(static_cast<Ref>(i) | kSeederBit);
+    for (std::size_t i = 0; i < m_leechers.size(); ++i)
+        place(static_cast<Ref>(i));
+}
+
+Swarm::Ref Swarm::append(bool seeder, const Peer &p)
+{
+    std::vector<Peer> &list = seeder ? m_seeders : m_leechers;
+    list.push_back(p);
+    const Ref ref = static_cast<Ref>(list.size() - 1) | (seeder ? kSeederBit : 0);
+    indexInsert(ref);
+    return ref;
+}
+
+void Swarm::removeAt(Ref ref)
+{
+    std::vector<Peer> &list = listOf(ref);
+    const std::size_t pos = ref & ~kSeederBit;
+    const Ref flag = ref & kSeederBit;
+    indexErase(findSlot(list[pos].userId, list[pos].peerId));
+    const std::size_t last = list.size() - 1;
+    if (pos != last) {
+        // The last peer moves into the gap: repoint its index entry.
+        const std::size_t slot = findSlot(list[last].userId, list[last].peerId);
+        list[pos] = list[last];
+        m_index[slot] = static_cast<Ref>(pos) | flag;
+    }
+    list.pop_back();
+    const std::size_t count = m_seeders.size() + m_leechers.size();
+    if (m_index.size() > 16 && count * 8 < m_index.size()) // give memory back after a drain
+        indexRehash(m_index.size() / 2);
+    if (list.capacity() > 64 && list.size() * 4 < list.capacity())
+        list.shrink_to_fit();
+}
+
+std::optional<core::PreviousPeer> Swarm::announce(const core::PeerAnnounce &a,
+                                                  proto::AnnounceResult &out)
+{
+    std::optional<core::PreviousPeer> previous;
+    const std::size_t slot = findSlot(a.userId, a.peerId);
+    const bool seeds = a.left == 0;
+    bool wasSeeder = false;
+    if (slot != npos) {
+        const Ref ref = m_index[slot];
+        Peer &p = at(ref);
+        previous = core::PreviousPeer{p.uploaded, p.downloaded, p.left, p.lastAnnounce};
+        wasSeeder = (ref & kSeederBit) != 0;
+        if (a.event == proto::AnnounceEvent::Stopped) {
+            removeAt(ref);
+        } else if (wasSeeder == seeds) {
+            p = makePeer(a);
+        } else {
+            removeAt(ref);
+            append(seeds, makePeer(a));
+        }
+    } else if (a.event != proto::AnnounceEvent::Stopped) {
+        append(seeds, makePeer(a));
+    }
+    // BEP 48 `downloaded`: completed events, once per peer session that was not seeding yet.
+    if (a.event == proto::AnnounceEvent::Completed && !wasSeeder)
+        ++m_completed;
+
+    out.complete = seeders();
+    out.incomplete = leechers();
+    out.downloaded = m_completed;
+    if (a.numwant > 0)
+        select(a, seeds, out);
+    return previous;
+}
+
+void Swarm::select(const core::PeerAnnounce &a, bool requesterSeeds,
+                   proto::AnnounceResult &out) const
+{
+    std::uint32_t wanted = a.numwant;
+    auto take = [&](const std::vector<Peer> &list) {
+        const std::size_t n = list.size();
+        if (n == 0 || wanted == 0)
+            return;
+        // A random window start spreads load over the swarm without shuffling it.
+        const std::size_t start = n > wanted ? core::fastRandom() % n : 0;
+        for (std::size_t k = 0; k < n && wanted > 0; ++k) {
+            const Peer &p = list[(start + k) % n];
+            if (p.userId == a.userId || !familyMatches(a.families, p.endpoint))
+                continue; // never hand a user its own peers (or the announcer itself)
+            if (p.endpoint.v6) {
+                out.peers6.append(p.endpoint.compactView());
+                if (a.wantPeerIds)
+                    out.peerIds6.push_back(p.peerId);
+            } else {
+                out.peers4.append(p.endpoint.compactView());
+                if (a.wantPeerIds)
+                    out.peerIds4.push_back(p.peerId);
+            }
+            --wanted;
+        }
+    };
+    // Seeders need leechers only; leechers get seeders first, then other leechers.
+    if (!requesterSeeds)
+        take(m_seeders);
+    take(m_leechers);
+}
+
+std::size_t Swarm::expire(std::int64_t cutoff)
+{
+    std::size_t removed = 0;
+    for (Ref flag : {kSeederBit, Ref(0)}) {
+        std::vector<Peer> &list = flag ? m_seeders : m_leechers;
+        for (std::size_t i = list.size(); i-- > 0;) {
+            if (std::int64_t(list[i].lastAnnounce) < cutoff) {
+                removeAt(static_cast<Ref>(i) | flag);
+                ++removed;
+            }
+        }
+    }
+    return removed;
+}
+
+std::size_t Swarm::removeUser(core::UserId user)
+{
+    std::size_t removed = 0;
+    for (Ref flag : {kSeederBit, Ref(0)}) {
+        std::vector<Peer> &list = flag ? m_seeders : m_leechers;
+        for (std::size_t i = list.size(); i-- > 0;) {
+            if (list[i].userId == user) {
+                removeAt(static_cast<Ref>(i) | flag);
+                ++removed;
+            }
+        }
+    }
+    return removed;
+}
+
+bool Swarm::consistent() const
+{
+    std::size_t used = 0;
+    for (Ref r : m_index)
+        used += r != kEmpty;
+    if (used != m_seeders.size() + m_leechers.size())
+        return false;
+    for (std::size_t i = 0; i < m_seeders.size(); ++i) {
+        const std::size_t s = findSlot(m_seeders[i].userId, m_seeders[i].peerId);
+        if (s == npos || m_index[s] != (static_cast<Ref>(i) | kSeederBit))
+            return false;
+    }
+    for (std::size_t i = 0; i < m_leechers.size(); ++i) {
+        const std::size_t s = findSlot(m_leechers[i].userId, m_leechers[i].peerId);
+        if (s == npos || m_index[s] != static_cast<Ref>(i))
+            return false;
+    }
+    return true;
+}
+
+} // namespace sk::peers

@@ -1,0 +1,66 @@
+// SqlDatabase: the QtSql implementation of core::Database; one connection, owned by its own thread.
+#pragma once
+
+#include "server/core/database.h"
+
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+class QObject;
+class QSqlDatabase;
+class QThread;
+
+namespace sk::storage {
+
+struct StorageSettings
+{
+    QString driver = QStringLiteral("QSQLITE");
+    QString path; // SQLite file
+    int busyTimeoutMs = 5000; // waits out a concurrent writer (e.g. the sqlite3 CLI) instead of failing
+};
+
+class SqlDatabase final : public core::Database
+{
+public:
+    // Opens (creating if needed) and migrates the database on a new storage thread.
+    static std::unique_ptr<SqlDatabase> open(const StorageSettings &settings, QString *error);
+    ~SqlDatabase() override;
+
+    core::DbResult<std::vector<core::UserRecord>> users(core::Page page) override;
+    core::DbResult<core::UserRecord> user(core::UserId id) override;
+    core::DbResult<core::UserRecord> insertUser(const QString &name,
+                                                const proto::Passkey &passkey,
+                                                std::int64_t createdAt) override;
+    core::DbStatus deleteUser(core::UserId id) override;
+    core::DbResult<core::UserRecord> setPasskey(core::UserId id,
+                                                const proto::Passkey &passkey) override;
+    core::DbResult<std::int64_t> userCount() override;
+
+    core::DbResult<std::vector<core::TorrentRecord>> torrents(core::Page page) override;
+    core::DbResult<core::TorrentRecord> torrent(core::TorrentId id) override;
+    core::DbResult<core::TorrentRecord> torrentByHash(const proto::InfoHash &infoHash) override;
+    core::DbResult<core::TorrentRecord> insertTorrent(const proto::InfoHash &infoHash,
+                                                      const QString &name,
+                                                      std::int64_t createdAt) override;
+    core::DbStatus deleteTorrent(core::TorrentId id) override;
+    core::DbResult<std::int64_t> torrentCount() override;
+
+    core::DbResult<std::vector<core::AdminTokenRecord>> adminTokens() override;
+    core::DbResult<core::AdminTokenRecord> insertAdminToken(const QString &name,
+                                                            const QString &role,
+                                                            const QByteArray &hash,
+                                                            std::int64_t createdAt) override;
+
+private:
+    SqlDatabase();
+    // Runs `fn` on the storage thread with its connection and waits for it.
+    void run(const std::function<void(QSqlDatabase &)> &fn);
+
+    QThread *m_thread = nullptr;
+    QObject *m_context = nullptr; // lives in m_thread; queued calls target it
+    QString m_connectionName;
+};
+
+} // namespace sk::storage
