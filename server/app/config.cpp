@@ -294,12 +294,12 @@ bool loadToml(Config &c, const QString &path, QString *error)
         return false;
     };
     for (const auto &[k, node] : root) {
-        const QString top = QString::fromUtf8(k.data(), static_cast<qsizetype>(k.size()));
+        const QString top = QString::fromStdString(std::string(k.str()));
         if (const toml::table *section = node.as_table()) {
             for (const auto &[k2, node2] : *section) {
                 const QString key =
                     top + QLatin1Char('.') +
-                    QString::fromUtf8(k2.data(), static_cast<qsizetype>(k2.size()));
+                    QString::fromStdString(std::string(k2.str()));
                 const Field *f = findField(key);
                 if (!f)
                     return fail(node2, key, QStringLiteral("unknown key"));

@@ -44,6 +44,10 @@ struct FixedBytes
         }
         return v;
     }
+    static std::optional<FixedBytes> fromHex(const QByteArray &hex)
+    {
+        return fromHex(QByteArrayView(hex));
+    }
     static std::optional<FixedBytes> fromHex(const QString &hex)
     {
         return fromHex(QByteArrayView(hex.toLatin1()));

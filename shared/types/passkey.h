@@ -34,6 +34,10 @@ struct Passkey
         }
         return p;
     }
+    static std::optional<Passkey> fromText(const QByteArray &text)
+    {
+        return fromText(QByteArrayView(text));
+    }
     static std::optional<Passkey> fromText(const QString &text)
     {
         return fromText(QByteArrayView(text.toLatin1()));

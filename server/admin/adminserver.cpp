@@ -1,0 +1,378 @@
+#include "adminserver.h"
+
+#include "shared/api/dto.h"
+
+#include <QHttpServerResponder>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QUrlQuery>
+
+#include <variant>
+
+namespace sk::admin {
+
+using core::DbStatus;
+
+ApiReply apiError(int status, const char *code, const QString &message)
+{
+    return {status, QJsonObject{{QStringLiteral("error"),
+                                 QJsonObject{{QStringLiteral("code"), QLatin1String(code)},
+                                             {QStringLiteral("message"), message}}}}};
+}
+
+namespace {
+
+ApiReply dbError(DbStatus s, const QString &what, const QString &message = {})
+{
+    switch (s) {
+    case DbStatus::Ok:
+        break;
+    case DbStatus::NotFound:
+        return apiError(404, "not_found", what + QStringLiteral(" not found"));
+    case DbStatus::Conflict:
+        return apiError(409, "conflict", what + QStringLiteral(" already exists"));
+    case DbStatus::Error:
+        break;
+    }
+    qWarning("admin: database error: %s", qPrintable(message));
+    return apiError(500, "internal", QStringLiteral("database error"));
+}
+
+std::optional<core::UserId> parseId(const QString &s)
+{
+    bool ok = false;
+    const qulonglong v = s.toULongLong(&ok);
+    if (!ok || v == 0 || v > 0xFFFFFFFFull || s.startsWith(QLatin1Char('+')))
+        return std::nullopt;
+    return static_cast<core::UserId>(v);
+}
+
+api::UserDto toDto(const core::UserRecord &u)
+{
+    return api::UserDto{u.id, u.name, u.passkey.toString(), u.uploaded, u.downloaded, u.canLeech,
+                        u.createdAt};
+}
+
+// The JSON object body of a request, or an error reply. An empty body is an empty object.
+std::variant<QJsonObject, ApiReply> jsonBody(const QHttpServerRequest &r, const QStringList &allowed)
+{
+    const QByteArray body = r.body();
+    if (body.trimmed().isEmpty())
+        return QJsonObject{};
+    QJsonParseError pe{};
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
+    if (pe.error != QJsonParseError::NoError)
+        return apiError(400, "invalid_json", QStringLiteral("body is not valid JSON: ") + pe.errorString());
+    if (!doc.isObject())
+        return apiError(400, "invalid_json", QStringLiteral("body must be a JSON object"));
+    const QJsonObject o = doc.object();
+    for (auto it = o.begin(); it != o.end(); ++it)
+        if (!allowed.contains(it.key()))
+            return apiError(422, "unknown_field", QStringLiteral("unknown field: ") + it.key());
+    return o;
+}
+
+} // namespace
+
+AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
+                         core::AnnounceService &service, TokenStore &tokens,
+                         const AdminSettings &settings)
+    : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
+      m_settings(settings)
+{
+    using M = QHttpServerRequest::Method;
+    add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
+    add(M::Post, "/admin/users", [this](const auto &r, const auto &) { return createUser(r); });
+    add(M::Get, "/admin/users/:id", [this](const auto &, const auto &p) { return getUser(p[0]); });
+    add(M::Delete, "/admin/users/:id", [this](const auto &, const auto &p) { return deleteUser(p[0]); });
+    add(M::Post, "/admin/users/:id/reset", [this](const auto &, const auto &p) { return resetUser(p[0]); });
+    add(M::Get, "/admin/torrents", [this](const auto &r, const auto &) { return listTorrents(r); });
+    add(M::Post, "/admin/torrents", [this](const auto &r, const auto &) { return createTorrent(r); });
+    add(M::Get, "/admin/torrents/:id", [this](const auto &, const auto &p) { return getTorrent(p[0]); });
+    add(M::Delete, "/admin/torrents/:id", [this](const auto &, const auto &p) { return deleteTorrent(p[0]); });
+    add(M::Get, "/admin/version", [](const auto &, const auto &) {
+        return ApiReply{200, QJsonObject{{QStringLiteral("api_version"), api::apiVersion},
+                                         {QStringLiteral("server"), QStringLiteral("swarmkeeperd")}}};
+    });
+
+    // Our own router behind the missing handler: one place decides 401, 404, 405 and 413,
+    // each as a JSON error, which QHttpServer 6.4's router cannot express.
+    m_server.setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+        dispatch(request, std::move(responder));
+    });
+}
+
+void AdminServer::add(QHttpServerRequest::Method method, const char *path,
+                      std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler)
+{
+    m_routes.push_back({method, QString::fromLatin1(path).split(QLatin1Char('/'), Qt::SkipEmptyParts),
+                        std::move(handler)});
+}
+
+quint16 AdminServer::listen(const QHostAddress &address, quint16 port, QString *error)
+{
+    const quint16 bound = m_server.listen(address, port);
+    if (bound == 0)
+        *error = QStringLiteral("cannot listen on %1 port %2").arg(address.toString()).arg(port);
+    return bound;
+}
+
+void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    auto send = [&](const ApiReply &reply) {
+        responder.write(QJsonDocument(reply.body),
+                        static_cast<QHttpServerResponder::StatusCode>(reply.status));
+    };
+
+    // Authentication first: without a token, nothing about the API is revealed.
+    QByteArray token = request.value("x-admin-token");
+    const QByteArray auth = request.value("authorization");
+    if (auth.size() > 7 && auth.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
+        token = auth.mid(7).trimmed();
+    if (!m_tokens.verify(token)) {
+        send(apiError(401, "unauthorized",
+                      QStringLiteral("missing or invalid token: send Authorization: Bearer <token>")));
+        return;
+    }
+    if (request.body().size() > m_settings.maxBodyBytes) {
+        send(apiError(413, "payload_too_large",
+                      QStringLiteral("body larger than %1 bytes").arg(m_settings.maxBodyBytes)));
+        return;
+    }
+
+    const QStringList segments = request.url().path().split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    bool pathMatched = false;
+    for (const Route &route : m_routes) {
+        if (route.pattern.size() != segments.size())
+            continue;
+        QStringList params;
+        bool match = true;
+        for (qsizetype i = 0; i < segments.size() && match; ++i) {
+            if (route.pattern[i].startsWith(QLatin1Char(':')))
+                params << segments[i];
+            else
+                match = route.pattern[i] == segments[i];
+        }
+        if (!match)
+            continue;
+        pathMatched = true;
+        if (route.method != request.method())
+            continue;
+        send(route.handler(request, params));
+        return;
+    }
+    if (pathMatched)
+        send(apiError(405, "method_not_allowed", QStringLiteral("method not allowed on this path")));
+    else
+        send(apiError(404, "not_found", QStringLiteral("no such endpoint: ") + request.url().path()));
+}
+
+// ---- users ----
+
+namespace {
+struct Paging
+{
+    core::Page page;
+    std::optional<ApiReply> error;
+};
+
+Paging paging(const QHttpServerRequest &r, const AdminSettings &s)
+{
+    Paging p;
+    const QUrlQuery q = r.query();
+    bool ok = true;
+    p.page.limit = s.defaultPageSize;
+    if (q.hasQueryItem(QStringLiteral("limit"))) {
+        p.page.limit = q.queryItemValue(QStringLiteral("limit")).toLongLong(&ok);
+        if (!ok || p.page.limit < 1 || p.page.limit > s.maxPageSize) {
+            p.error = apiError(400, "invalid_parameter",
+                               QStringLiteral("limit must be 1..%1").arg(s.maxPageSize));
+            return p;
+        }
+    }
+    if (q.hasQueryItem(QStringLiteral("offset"))) {
+        p.page.offset = q.queryItemValue(QStringLiteral("offset")).toLongLong(&ok);
+        if (!ok || p.page.offset < 0)
+            p.error = apiError(400, "invalid_parameter", QStringLiteral("offset must be >= 0"));
+    }
+    return p;
+}
+} // namespace
+
+ApiReply AdminServer::listUsers(const QHttpServerRequest &r)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    const auto users = m_db.users(p.page);
+    const auto total = m_db.userCount();
+    if (!users.ok() || !total.ok())
+        return dbError(DbStatus::Error, {}, users.message + total.message);
+    QJsonArray items;
+    for (const auto &u : users.value)
+        items.append(toDto(u).toJson());
+    return {200, QJsonObject{{QStringLiteral("users"), items},
+                             {QStringLiteral("total"), static_cast<qint64>(total.value)},
+                             {QStringLiteral("limit"), static_cast<qint64>(p.page.limit)},
+                             {QStringLiteral("offset"), static_cast<qint64>(p.page.offset)}}};
+}
+
+ApiReply AdminServer::createUser(const QHttpServerRequest &r)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("name"), QStringLiteral("passkey")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    QString name;
+    if (o.contains(QStringLiteral("name"))) {
+        if (!o.value(QStringLiteral("name")).isString())
+            return apiError(422, "invalid_field", QStringLiteral("name must be a string"));
+        name = o.value(QStringLiteral("name")).toString();
+        if (name.size() > 255)
+            return apiError(422, "invalid_field", QStringLiteral("name is longer than 255 characters"));
+    }
+    std::optional<proto::Passkey> passkey;
+    if (o.contains(QStringLiteral("passkey"))) {
+        passkey = proto::Passkey::fromText(o.value(QStringLiteral("passkey")).toString());
+        if (!passkey)
+            return apiError(422, "invalid_field",
+                            QStringLiteral("passkey must be 32 characters from [0-9A-Za-z]"));
+    }
+    const auto created = m_directory.createUser(name, passkey);
+    if (!created.ok())
+        return dbError(created.status, QStringLiteral("a user with this passkey"), created.message);
+    return {201, toDto(created.value).toJson()};
+}
+
+ApiReply AdminServer::getUser(const QString &id)
+{
+    const auto uid = parseId(id);
+    if (!uid)
+        return apiError(400, "invalid_parameter", QStringLiteral("user id must be a positive integer"));
+    const auto u = m_db.user(*uid);
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user"), u.message);
+    return {200, toDto(u.value).toJson()};
+}
+
+ApiReply AdminServer::deleteUser(const QString &id)
+{
+    const auto uid = parseId(id);
+    if (!uid)
+        return apiError(400, "invalid_parameter", QStringLiteral("user id must be a positive integer"));
+    const DbStatus s = m_directory.deleteUser(*uid);
+    if (s != DbStatus::Ok)
+        return dbError(s, QStringLiteral("user"));
+    return {200, QJsonObject{{QStringLiteral("id"), static_cast<qint64>(*uid)},
+                             {QStringLiteral("deleted"), true}}};
+}
+
+ApiReply AdminServer::resetUser(const QString &id)
+{
+    const auto uid = parseId(id);
+    if (!uid)
+        return apiError(400, "invalid_parameter", QStringLiteral("user id must be a positive integer"));
+    const auto u = m_directory.resetPasskey(*uid);
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user"), u.message);
+    return {200, toDto(u.value).toJson()};
+}
+
+// ---- torrents ----
+
+namespace {
+api::TorrentDto torrentDto(const core::TorrentRecord &t, const core::PeerStore &peers)
+{
+    const proto::ScrapeEntry e = peers.scrape(t.infoHash);
+    return api::TorrentDto{t.id, t.infoHash, t.name, t.createdAt, e.complete, e.incomplete, e.downloaded};
+}
+} // namespace
+
+ApiReply AdminServer::listTorrents(const QHttpServerRequest &r)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    const auto torrents = m_db.torrents(p.page);
+    const auto total = m_db.torrentCount();
+    if (!torrents.ok() || !total.ok())
+        return dbError(DbStatus::Error, {}, torrents.message + total.message);
+    QJsonArray items;
+    for (const auto &t : torrents.value)
+        items.append(torrentDto(t, m_peers).toJson());
+    return {200, QJsonObject{{QStringLiteral("torrents"), items},
+                             {QStringLiteral("total"), static_cast<qint64>(total.value)},
+                             {QStringLiteral("limit"), static_cast<qint64>(p.page.limit)},
+                             {QStringLiteral("offset"), static_cast<qint64>(p.page.offset)}}};
+}
+
+ApiReply AdminServer::createTorrent(const QHttpServerRequest &r)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("info_hash"), QStringLiteral("name")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    if (!o.contains(QStringLiteral("info_hash")))
+        return apiError(422, "missing_field", QStringLiteral("info_hash is required"));
+    const auto ih = proto::InfoHash::fromHex(o.value(QStringLiteral("info_hash")).toString());
+    if (!ih)
+        return apiError(422, "invalid_field", QStringLiteral("info_hash must be 40 hex digits"));
+    if (o.contains(QStringLiteral("name")) && !o.value(QStringLiteral("name")).isString())
+        return apiError(422, "invalid_field", QStringLiteral("name must be a string"));
+    const QString name = o.value(QStringLiteral("name")).toString();
+    if (name.size() > 1024)
+        return apiError(422, "invalid_field", QStringLiteral("name is longer than 1024 characters"));
+    const auto created = m_directory.createTorrent(*ih, name);
+    if (!created.ok())
+        return dbError(created.status, QStringLiteral("a torrent with this info_hash"), created.message);
+    return {201, torrentDto(created.value, m_peers).toJson()};
+}
+
+namespace {
+// A torrent is named by its numeric id or its 40-digit hex info_hash.
+core::DbResult<core::TorrentRecord> findTorrent(core::Database &db, const QString &key,
+                                                 bool *badKey)
+{
+    *badKey = false;
+    if (key.size() == 40) {
+        if (const auto ih = proto::InfoHash::fromHex(key))
+            return db.torrentByHash(*ih);
+    }
+    if (const auto id = parseId(key))
+        return db.torrent(*id);
+    *badKey = true;
+    return {};
+}
+} // namespace
+
+ApiReply AdminServer::getTorrent(const QString &idOrHash)
+{
+    bool bad = false;
+    const auto t = findTorrent(m_db, idOrHash, &bad);
+    if (bad)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
+    if (!t.ok())
+        return dbError(t.status, QStringLiteral("torrent"), t.message);
+    return {200, torrentDto(t.value, m_peers).toJson()};
+}
+
+ApiReply AdminServer::deleteTorrent(const QString &idOrHash)
+{
+    bool bad = false;
+    const auto t = findTorrent(m_db, idOrHash, &bad);
+    if (bad)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
+    if (!t.ok())
+        return dbError(t.status, QStringLiteral("torrent"), t.message);
+    const DbStatus s = m_directory.deleteTorrent(t.value.id);
+    if (s != DbStatus::Ok)
+        return dbError(s, QStringLiteral("torrent"));
+    return {200, QJsonObject{{QStringLiteral("id"), static_cast<qint64>(t.value.id)},
+                             {QStringLiteral("info_hash"), t.value.infoHash.toHexString()},
+                             {QStringLiteral("deleted"), true}}};
+}
+
+} // namespace sk::admin

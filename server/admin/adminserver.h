@@ -1,0 +1,74 @@
+// AdminServer: the /admin REST API on its own QHttpServer listener (loopback by default).
+#pragma once
+
+#include "tokenstore.h"
+#include "server/core/announceservice.h"
+#include "server/core/directory.h"
+
+#include <QHostAddress>
+#include <QHttpServer>
+#include <QJsonObject>
+
+#include <functional>
+#include <vector>
+
+namespace sk::admin {
+
+struct AdminSettings
+{
+    int maxBodyBytes = 64 * 1024;
+    int defaultPageSize = 100;
+    int maxPageSize = 1000; // bounds one reply; scripts page with offset
+};
+
+// A handler's answer: status and JSON body. Errors use apiError().
+struct ApiReply
+{
+    int status = 200;
+    QJsonObject body;
+};
+
+ApiReply apiError(int status, const char *code, const QString &message);
+
+class AdminServer
+{
+public:
+    AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
+                core::AnnounceService &service, TokenStore &tokens,
+                const AdminSettings &settings);
+
+    // Returns the bound port, or 0 with `error` set.
+    quint16 listen(const QHostAddress &address, quint16 port, QString *error);
+
+private:
+    struct Route
+    {
+        QHttpServerRequest::Method method;
+        QStringList pattern; // path segments; ":x" captures one segment
+        std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler;
+    };
+    void add(QHttpServerRequest::Method method, const char *path,
+             std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler);
+    void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+
+    ApiReply listUsers(const QHttpServerRequest &r);
+    ApiReply createUser(const QHttpServerRequest &r);
+    ApiReply getUser(const QString &id);
+    ApiReply deleteUser(const QString &id);
+    ApiReply resetUser(const QString &id);
+    ApiReply listTorrents(const QHttpServerRequest &r);
+    ApiReply createTorrent(const QHttpServerRequest &r);
+    ApiReply getTorrent(const QString &idOrHash);
+    ApiReply deleteTorrent(const QString &idOrHash);
+
+    core::Directory &m_directory;
+    core::Database &m_db;
+    core::PeerStore &m_peers;
+    core::AnnounceService &m_service;
+    TokenStore &m_tokens;
+    AdminSettings m_settings;
+    QHttpServer m_server;
+    std::vector<Route> m_routes;
+};
+
+} // namespace sk::admin

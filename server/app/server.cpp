@@ -1,0 +1,201 @@
+#include "server.h"
+
+#include "server/admin/adminserver.h"
+#include "server/admin/tokenstore.h"
+#include "server/core/announceservice.h"
+#include "server/core/directory.h"
+#include "server/net/workerpool.h"
+#include "server/peers/memorypeerstore.h"
+#include "server/storage/sqldatabase.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QProcessEnvironment>
+#include <QSocketNotifier>
+#include <QThread>
+#include <QTimer>
+
+#include <csignal>
+#include <cstdio>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace sk::app {
+
+struct Server::Parts
+{
+    core::SystemClock clock;
+    core::Registry registry;
+    std::unique_ptr<storage::SqlDatabase> db;
+    std::unique_ptr<peers::MemoryPeerStore> peers;
+    std::unique_ptr<core::AnnounceService> service;
+    std::unique_ptr<core::Directory> directory;
+    std::unique_ptr<admin::TokenStore> tokens;
+    std::unique_ptr<admin::AdminServer> admin;
+    std::unique_ptr<net::ConnectionIds> ids;
+    std::unique_ptr<net::WorkerPool> workers;
+    QTimer reaper;
+    quint16 adminPort = 0;
+    QString generatedToken;
+};
+
+Server::Server(const Config &config) : m_config(config) {}
+
+Server::~Server()
+{
+    stop();
+}
+
+bool Server::start(const QByteArray &adminToken, QString *error)
+{
+    auto p = std::make_unique<Parts>();
+    if (!QDir().mkpath(m_config.dataDir)) {
+        *error = QStringLiteral("cannot create data directory %1").arg(m_config.dataDir);
+        return false;
+    }
+    storage::StorageSettings ss;
+    ss.path = m_config.databaseFile();
+    p->db = storage::SqlDatabase::open(ss, error);
+    if (!p->db)
+        return false;
+
+    p->peers = std::make_unique<peers::MemoryPeerStore>();
+    p->service = std::make_unique<core::AnnounceService>(p->registry, *p->peers, p->clock,
+                                                         m_config.tracker);
+    p->directory = std::make_unique<core::Directory>(*p->db, p->registry, *p->peers, p->clock);
+    if (p->directory->load(error) != core::DbStatus::Ok)
+        return false;
+
+    p->tokens = std::make_unique<admin::TokenStore>(*p->db);
+    if (!p->tokens->load(adminToken, &p->generatedToken, error))
+        return false;
+    admin::AdminSettings as;
+    as.maxBodyBytes = m_config.adminMaxBodyBytes;
+    p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
+                                                    *p->tokens, as);
+    p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
+                                    static_cast<quint16>(m_config.adminPort), error);
+    if (p->adminPort == 0)
+        return false;
+
+    p->ids = std::make_unique<net::ConnectionIds>();
+    p->workers = std::make_unique<net::WorkerPool>(*p->service, p->clock, *p->ids);
+    net::ListenSettings ls;
+    ls.workers = m_config.workers > 0 ? m_config.workers : QThread::idealThreadCount();
+    ls.bind = QHostAddress(m_config.trackerBind);
+    ls.httpPort = m_config.httpPort;
+    ls.udpPort = m_config.udpPort;
+    ls.http = m_config.http;
+    ls.udp = m_config.udp;
+    if (!p->workers->start(ls, error))
+        return false;
+
+    Parts *raw = p.get();
+    const std::int64_t timeout = m_config.tracker.peerTimeout;
+    QObject::connect(&p->reaper, &QTimer::timeout, [raw, timeout] {
+        raw->peers->expire(raw->clock.now() - timeout);
+    });
+    p->reaper.start(m_config.reapInterval * 1000);
+    m_parts = std::move(p);
+    return true;
+}
+
+void Server::stop()
+{
+    if (!m_parts)
+        return;
+    m_parts->reaper.stop();
+    m_parts->workers->stop(); // no announce may run while the parts below go away
+    m_parts.reset();
+}
+
+quint16 Server::httpPort() const { return m_parts ? m_parts->workers->httpPort() : 0; }
+quint16 Server::udpPort() const { return m_parts ? m_parts->workers->udpPort() : 0; }
+quint16 Server::adminPort() const { return m_parts ? m_parts->adminPort : 0; }
+QString Server::generatedToken() const { return m_parts ? m_parts->generatedToken : QString(); }
+
+namespace {
+int g_signalPipe[2] = {-1, -1};
+
+void onSignal(int sig)
+{
+    const char c = static_cast<char>(sig);
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &c, 1); // async-signal-safe
+}
+} // namespace
+
+void installSignalHandlers()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_signalPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, qApp);
+    QObject::connect(notifier, &QSocketNotifier::activated, qApp, [] {
+        char c = 0;
+        [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &c, 1);
+        std::fprintf(stdout, "swarmkeeperd: signal %d, shutting down\n", int(c));
+        std::fflush(stdout);
+        QCoreApplication::quit();
+    });
+    struct sigaction sa{};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGINT, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+}
+
+int run(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("swarmkeeperd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SK_VERSION));
+
+    QStringList args = QCoreApplication::arguments();
+    args.removeFirst();
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    QString error;
+    const auto cl = parseCommandLine(args, env.toStringList(), &error);
+    if (!cl) {
+        std::fprintf(stderr, "swarmkeeperd: %s\n", qPrintable(error));
+        return 2;
+    }
+    if (cl->help) {
+        std::fputs(qPrintable(helpText()), stdout);
+        return 0;
+    }
+    if (cl->version) {
+        std::printf("swarmkeeperd %s\n", SK_VERSION);
+        return 0;
+    }
+    if (cl->printDefaultConfig) {
+        std::fputs(qPrintable(defaultConfigToml()), stdout);
+        return 0;
+    }
+
+    installSignalHandlers();
+    Server server(cl->config);
+    if (!server.start(env.value(QStringLiteral("SWARMKEEPER_ADMIN_TOKEN")).toUtf8(), &error)) {
+        std::fprintf(stderr, "swarmkeeperd: cannot start: %s\n", qPrintable(error));
+        return 1;
+    }
+    if (!server.generatedToken().isEmpty()) {
+        std::printf("swarmkeeperd: first start: admin token (shown once, stored hashed):\n"
+                    "    %s\n"
+                    "  use it as: curl -H 'Authorization: Bearer <token>' http://%s:%u/admin/users\n",
+                    qPrintable(server.generatedToken()), qPrintable(cl->config.adminBind),
+                    server.adminPort());
+    }
+    // One machine-readable line: tests and scripts read the bound ports from it.
+    std::printf("swarmkeeperd: listening http=%u udp=%u admin=%s:%u data=%s\n", server.httpPort(),
+                server.udpPort(), qPrintable(cl->config.adminBind), server.adminPort(),
+                qPrintable(QDir(cl->config.dataDir).absolutePath()));
+    std::fflush(stdout);
+
+    const int rc = QCoreApplication::exec();
+    server.stop();
+    std::printf("swarmkeeperd: stopped\n");
+    return rc;
+}
+
+} // namespace sk::app

@@ -1,0 +1,144 @@
+#include "httplistener.h"
+
+#include "httphandler.h"
+
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace sk::net {
+
+namespace http = proto::http;
+
+// One client connection: reads, parses pipelined requests in order, writes replies in order.
+class HttpConnection : public QObject
+{
+public:
+    HttpConnection(qintptr fd, HttpListener *listener)
+        : QObject(listener), m_listener(listener), m_socket(new QTcpSocket(this))
+    {
+        m_socket->setSocketDescriptor(fd);
+        m_lastActivity = listener->now();
+        m_client = proto::IpAddress::fromHostAddress(m_socket->peerAddress())
+                       .value_or(proto::IpAddress{});
+        connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
+        connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::finish);
+        connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpConnection::finish);
+    }
+
+    std::int64_t lastActivity() const { return m_lastActivity; }
+    void closeIdle() { m_socket->abort(); finish(); }
+
+private:
+    void onReadyRead()
+    {
+        m_lastActivity = m_listener->now();
+        if (m_closing) {
+            m_socket->readAll(); // a reply with Connection: close is on its way: ignore the rest
+            return;
+        }
+        m_in.append(m_socket->readAll());
+        const http::Limits &limits = m_listener->limits();
+        const HttpSettings &settings = m_listener->settings();
+        QByteArray out;
+        qsizetype offset = 0;
+        while (offset < m_in.size()) {
+            const http::Result r = http::parse(QByteArrayView(m_in).sliced(offset), limits);
+            if (r.status == http::Status::NeedMore)
+                break;
+            if (r.status == http::Status::Failed) {
+                const int status = http::statusFor(r.error);
+                http::appendResponse(out, status, "text/plain",
+                                     QByteArrayView(http::reasonPhrase(status)), false,
+                                     r.request.head);
+                m_closing = true;
+                break;
+            }
+            const TrackerReply reply = handleTrackerRequest(
+                m_listener->service(), r.request.target, m_client, settings.maxScrapeHashes);
+            http::appendResponse(out, reply.status, "text/plain", reply.body,
+                                 r.request.keepAlive, r.request.head);
+            offset += r.consumed;
+            if (!r.request.keepAlive) {
+                m_closing = true;
+                break;
+            }
+        }
+        if (m_closing)
+            m_in.clear();
+        else
+            m_in.remove(0, offset);
+        if (!out.isEmpty())
+            m_socket->write(out);
+        if (m_closing) {
+            m_socket->disconnectFromHost(); // flushes what was written, then closes
+        } else if (m_socket->bytesToWrite() > settings.maxPendingOutput) {
+            m_socket->abort(); // pipelines requests but does not read replies
+            finish();
+        }
+    }
+
+    void finish()
+    {
+        if (m_finished)
+            return;
+        m_finished = true;
+        m_listener->forget(this);
+        deleteLater();
+    }
+
+    HttpListener *m_listener;
+    QTcpSocket *m_socket;
+    QByteArray m_in;
+    proto::IpAddress m_client;
+    std::int64_t m_lastActivity = 0;
+    bool m_closing = false;
+    bool m_finished = false;
+};
+
+HttpListener::HttpListener(core::AnnounceService &service, const core::Clock &clock,
+                           const HttpSettings &settings, QObject *parent)
+    : QTcpServer(parent), m_service(service), m_clock(clock), m_settings(settings),
+      m_idleTimer(new QTimer(this))
+{
+    m_limits.maxRequestLine = settings.maxRequestLine;
+    m_limits.maxHeaders = settings.maxHeaders;
+    m_limits.maxHeaderBytes = settings.maxHeaderBytes;
+    m_idleTimer->setInterval(1000);
+    connect(m_idleTimer, &QTimer::timeout, this, &HttpListener::closeIdle);
+    m_idleTimer->start();
+}
+
+HttpListener::~HttpListener()
+{
+    // Children (connections) are deleted by QObject; they must not call forget() then.
+    m_connections.clear();
+}
+
+void HttpListener::incomingConnection(qintptr fd)
+{
+    if (static_cast<int>(m_connections.size()) >= m_settings.maxConnections) {
+        QTcpSocket refused;
+        refused.setSocketDescriptor(fd);
+        refused.abort(); // at the bound: refuse rather than grow without limit
+        return;
+    }
+    m_connections.insert(new HttpConnection(fd, this));
+}
+
+void HttpListener::forget(HttpConnection *c)
+{
+    m_connections.erase(c);
+}
+
+void HttpListener::closeIdle()
+{
+    const std::int64_t cutoff = now() - m_settings.idleTimeout;
+    std::vector<HttpConnection *> idle;
+    for (HttpConnection *c : m_connections)
+        if (c->lastActivity() < cutoff)
+            idle.push_back(c);
+    for (HttpConnection *c : idle)
+        c->closeIdle();
+}
+
+} // namespace sk::net

@@ -1,0 +1,103 @@
+#include "dto.h"
+
+#include <QDateTime>
+#include <QJsonValue>
+
+namespace sk::api {
+
+namespace {
+// JSON numbers are doubles: byte counts above 2^53 would lose precision, so they travel as
+// numbers while small (the common case) and are read back from either form.
+QJsonValue bigNumber(std::uint64_t v)
+{
+    if (v <= (std::uint64_t(1) << 53))
+        return QJsonValue(static_cast<qint64>(v));
+    return QJsonValue(QString::number(v));
+}
+
+std::optional<std::uint64_t> readBig(const QJsonValue &v)
+{
+    if (v.isDouble() && v.toDouble() >= 0)
+        return static_cast<std::uint64_t>(v.toInteger());
+    if (v.isString()) {
+        bool ok = false;
+        const std::uint64_t n = v.toString().toULongLong(&ok);
+        if (ok)
+            return n;
+    }
+    return std::nullopt;
+}
+
+std::int64_t parseIso(const QJsonValue &v)
+{
+    return QDateTime::fromString(v.toString(), Qt::ISODate).toSecsSinceEpoch();
+}
+} // namespace
+
+QString isoTime(std::int64_t unixSeconds)
+{
+    return QDateTime::fromSecsSinceEpoch(unixSeconds, Qt::UTC).toString(Qt::ISODate);
+}
+
+QJsonObject UserDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("id"), static_cast<qint64>(id)},
+        {QStringLiteral("name"), name},
+        {QStringLiteral("passkey"), passkey},
+        {QStringLiteral("uploaded"), bigNumber(uploaded)},
+        {QStringLiteral("downloaded"), bigNumber(downloaded)},
+        {QStringLiteral("can_leech"), canLeech},
+        {QStringLiteral("created_at"), isoTime(createdAt)},
+    };
+}
+
+std::optional<UserDto> UserDto::fromJson(const QJsonObject &o)
+{
+    UserDto u;
+    if (!o.value(QStringLiteral("id")).isDouble())
+        return std::nullopt;
+    u.id = static_cast<std::uint32_t>(o.value(QStringLiteral("id")).toInteger());
+    u.name = o.value(QStringLiteral("name")).toString();
+    u.passkey = o.value(QStringLiteral("passkey")).toString();
+    const auto up = readBig(o.value(QStringLiteral("uploaded")));
+    const auto down = readBig(o.value(QStringLiteral("downloaded")));
+    if (!up || !down)
+        return std::nullopt;
+    u.uploaded = *up;
+    u.downloaded = *down;
+    u.canLeech = o.value(QStringLiteral("can_leech")).toBool(true);
+    u.createdAt = parseIso(o.value(QStringLiteral("created_at")));
+    return u;
+}
+
+QJsonObject TorrentDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("id"), static_cast<qint64>(id)},
+        {QStringLiteral("info_hash"), infoHash.toHexString()},
+        {QStringLiteral("name"), name},
+        {QStringLiteral("created_at"), isoTime(createdAt)},
+        {QStringLiteral("seeders"), static_cast<qint64>(seeders)},
+        {QStringLiteral("leechers"), static_cast<qint64>(leechers)},
+        {QStringLiteral("completed"), static_cast<qint64>(completed)},
+    };
+}
+
+std::optional<TorrentDto> TorrentDto::fromJson(const QJsonObject &o)
+{
+    TorrentDto t;
+    const auto ih = proto::InfoHash::fromHex(o.value(QStringLiteral("info_hash")).toString());
+    if (!ih || !o.value(QStringLiteral("id")).isDouble())
+        return std::nullopt;
+    t.id = static_cast<std::uint32_t>(o.value(QStringLiteral("id")).toInteger());
+    t.infoHash = *ih;
+    t.name = o.value(QStringLiteral("name")).toString();
+    t.createdAt = parseIso(o.value(QStringLiteral("created_at")));
+    t.seeders = static_cast<std::uint32_t>(o.value(QStringLiteral("seeders")).toInteger());
+    t.leechers = static_cast<std::uint32_t>(o.value(QStringLiteral("leechers")).toInteger());
+    t.completed = static_cast<std::uint32_t>(o.value(QStringLiteral("completed")).toInteger());
+    return t;
+}
+
+} // namespace sk::api

@@ -1,0 +1,47 @@
+// Admin API DTOs: the JSON shapes of users and torrents, shared by the server and the console.
+#pragma once
+
+#include "../types/fixedbytes.h"
+
+#include <QJsonObject>
+#include <QString>
+
+#include <cstdint>
+#include <optional>
+
+namespace sk::api {
+
+inline constexpr int apiVersion = 1;
+
+// ISO 8601 UTC, second precision: "2026-11-24T12:00:00Z".
+QString isoTime(std::int64_t unixSeconds);
+
+struct UserDto
+{
+    std::uint32_t id = 0;
+    QString name;
+    QString passkey;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    bool canLeech = true;
+    std::int64_t createdAt = 0;
+
+    QJsonObject toJson() const;
+    static std::optional<UserDto> fromJson(const QJsonObject &o);
+};
+
+struct TorrentDto
+{
+    std::uint32_t id = 0;
+    proto::InfoHash infoHash;
+    QString name;
+    std::int64_t createdAt = 0;
+    std::uint32_t seeders = 0;
+    std::uint32_t leechers = 0;
+    std::uint32_t completed = 0;
+
+    QJsonObject toJson() const;
+    static std::optional<TorrentDto> fromJson(const QJsonObject &o);
+};
+
+} // namespace sk::api
