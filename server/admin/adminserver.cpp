@@ -50,12 +50,13 @@ std::optional<core::UserId> parseId(const QString &s)
 
 api::UserDto toDto(const core::UserRecord &u)
 {
-    return api::UserDto{u.id, u.name, u.passkey.toString(), u.uploaded, u.downloaded, u.canLeech,
-                        u.createdAt};
+    return api::UserDto{u.id,         u.name,     u.passkey.toString(), u.uploaded,
+                        u.downloaded, u.canLeech, u.createdAt};
 }
 
 // The JSON object body of a request, or an error reply. An empty body is an empty object.
-std::variant<QJsonObject, ApiReply> jsonBody(const QHttpServerRequest &r, const QStringList &allowed)
+std::variant<QJsonObject, ApiReply> jsonBody(const QHttpServerRequest &r,
+                                             const QStringList &allowed)
 {
     const QByteArray body = r.body();
     if (body.trimmed().isEmpty())
@@ -63,7 +64,8 @@ std::variant<QJsonObject, ApiReply> jsonBody(const QHttpServerRequest &r, const 
     QJsonParseError pe{};
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
     if (pe.error != QJsonParseError::NoError)
-        return apiError(400, "invalid_json", QStringLiteral("body is not valid JSON: ") + pe.errorString());
+        return apiError(400, "invalid_json",
+                        QStringLiteral("body is not valid JSON: ") + pe.errorString());
     if (!doc.isObject())
         return apiError(400, "invalid_json", QStringLiteral("body must be a JSON object"));
     const QJsonObject o = doc.object();
@@ -85,28 +87,37 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
     add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
     add(M::Post, "/admin/users", [this](const auto &r, const auto &) { return createUser(r); });
     add(M::Get, "/admin/users/:id", [this](const auto &, const auto &p) { return getUser(p[0]); });
-    add(M::Delete, "/admin/users/:id", [this](const auto &, const auto &p) { return deleteUser(p[0]); });
-    add(M::Post, "/admin/users/:id/reset", [this](const auto &, const auto &p) { return resetUser(p[0]); });
+    add(M::Delete, "/admin/users/:id",
+        [this](const auto &, const auto &p) { return deleteUser(p[0]); });
+    add(M::Post, "/admin/users/:id/reset",
+        [this](const auto &, const auto &p) { return resetUser(p[0]); });
     add(M::Get, "/admin/torrents", [this](const auto &r, const auto &) { return listTorrents(r); });
-    add(M::Post, "/admin/torrents", [this](const auto &r, const auto &) { return createTorrent(r); });
-    add(M::Get, "/admin/torrents/:id", [this](const auto &, const auto &p) { return getTorrent(p[0]); });
-    add(M::Delete, "/admin/torrents/:id", [this](const auto &, const auto &p) { return deleteTorrent(p[0]); });
+    add(M::Post, "/admin/torrents",
+        [this](const auto &r, const auto &) { return createTorrent(r); });
+    add(M::Get, "/admin/torrents/:id",
+        [this](const auto &, const auto &p) { return getTorrent(p[0]); });
+    add(M::Delete, "/admin/torrents/:id",
+        [this](const auto &, const auto &p) { return deleteTorrent(p[0]); });
     add(M::Get, "/admin/version", [](const auto &, const auto &) {
-        return ApiReply{200, QJsonObject{{QStringLiteral("api_version"), api::apiVersion},
-                                         {QStringLiteral("server"), QStringLiteral("swarmkeeperd")}}};
+        return ApiReply{200,
+                        QJsonObject{{QStringLiteral("api_version"), api::apiVersion},
+                                    {QStringLiteral("server"), QStringLiteral("swarmkeeperd")}}};
     });
 
     // Our own router behind the missing handler: one place decides 401, 404, 405 and 413,
     // each as a JSON error, which QHttpServer 6.4's router cannot express.
-    m_server.setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        dispatch(request, std::move(responder));
-    });
+    m_server.setMissingHandler(
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            dispatch(request, std::move(responder));
+        });
 }
 
-void AdminServer::add(QHttpServerRequest::Method method, const char *path,
-                      std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler)
+void AdminServer::add(
+    QHttpServerRequest::Method method, const char *path,
+    std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler)
 {
-    m_routes.push_back({method, QString::fromLatin1(path).split(QLatin1Char('/'), Qt::SkipEmptyParts),
+    m_routes.push_back({method,
+                        QString::fromLatin1(path).split(QLatin1Char('/'), Qt::SkipEmptyParts),
                         std::move(handler)});
 }
 
@@ -131,8 +142,9 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
     if (auth.size() > 7 && auth.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
         token = auth.mid(7).trimmed();
     if (!m_tokens.verify(token)) {
-        send(apiError(401, "unauthorized",
-                      QStringLiteral("missing or invalid token: send Authorization: Bearer <token>")));
+        send(apiError(
+            401, "unauthorized",
+            QStringLiteral("missing or invalid token: send Authorization: Bearer <token>")));
         return;
     }
     if (request.body().size() > m_settings.maxBodyBytes) {
@@ -163,9 +175,11 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
         return;
     }
     if (pathMatched)
-        send(apiError(405, "method_not_allowed", QStringLiteral("method not allowed on this path")));
+        send(
+            apiError(405, "method_not_allowed", QStringLiteral("method not allowed on this path")));
     else
-        send(apiError(404, "not_found", QStringLiteral("no such endpoint: ") + request.url().path()));
+        send(apiError(404, "not_found",
+                      QStringLiteral("no such endpoint: ") + request.url().path()));
 }
 
 // ---- users ----
@@ -230,7 +244,8 @@ ApiReply AdminServer::createUser(const QHttpServerRequest &r)
             return apiError(422, "invalid_field", QStringLiteral("name must be a string"));
         name = o.value(QStringLiteral("name")).toString();
         if (name.size() > 255)
-            return apiError(422, "invalid_field", QStringLiteral("name is longer than 255 characters"));
+            return apiError(422, "invalid_field",
+                            QStringLiteral("name is longer than 255 characters"));
     }
     std::optional<proto::Passkey> passkey;
     if (o.contains(QStringLiteral("passkey"))) {
@@ -249,7 +264,8 @@ ApiReply AdminServer::getUser(const QString &id)
 {
     const auto uid = parseId(id);
     if (!uid)
-        return apiError(400, "invalid_parameter", QStringLiteral("user id must be a positive integer"));
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("user id must be a positive integer"));
     const auto u = m_db.user(*uid);
     if (!u.ok())
         return dbError(u.status, QStringLiteral("user"), u.message);
@@ -260,7 +276,8 @@ ApiReply AdminServer::deleteUser(const QString &id)
 {
     const auto uid = parseId(id);
     if (!uid)
-        return apiError(400, "invalid_parameter", QStringLiteral("user id must be a positive integer"));
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("user id must be a positive integer"));
     const DbStatus s = m_directory.deleteUser(*uid);
     if (s != DbStatus::Ok)
         return dbError(s, QStringLiteral("user"));
@@ -272,7 +289,8 @@ ApiReply AdminServer::resetUser(const QString &id)
 {
     const auto uid = parseId(id);
     if (!uid)
-        return apiError(400, "invalid_parameter", QStringLiteral("user id must be a positive integer"));
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("user id must be a positive integer"));
     const auto u = m_directory.resetPasskey(*uid);
     if (!u.ok())
         return dbError(u.status, QStringLiteral("user"), u.message);
@@ -285,7 +303,8 @@ namespace {
 api::TorrentDto torrentDto(const core::TorrentRecord &t, const core::PeerStore &peers)
 {
     const proto::ScrapeEntry e = peers.scrape(t.infoHash);
-    return api::TorrentDto{t.id, t.infoHash, t.name, t.createdAt, e.complete, e.incomplete, e.downloaded};
+    return api::TorrentDto{t.id,       t.infoHash,   t.name,      t.createdAt,
+                           e.complete, e.incomplete, e.downloaded};
 }
 } // namespace
 
@@ -322,17 +341,19 @@ ApiReply AdminServer::createTorrent(const QHttpServerRequest &r)
         return apiError(422, "invalid_field", QStringLiteral("name must be a string"));
     const QString name = o.value(QStringLiteral("name")).toString();
     if (name.size() > 1024)
-        return apiError(422, "invalid_field", QStringLiteral("name is longer than 1024 characters"));
+        return apiError(422, "invalid_field",
+                        QStringLiteral("name is longer than 1024 characters"));
     const auto created = m_directory.createTorrent(*ih, name);
     if (!created.ok())
-        return dbError(created.status, QStringLiteral("a torrent with this info_hash"), created.message);
+        return dbError(created.status, QStringLiteral("a torrent with this info_hash"),
+                       created.message);
     return {201, torrentDto(created.value, m_peers).toJson()};
 }
 
 namespace {
 // A torrent is named by its numeric id or its 40-digit hex info_hash.
 core::DbResult<core::TorrentRecord> findTorrent(core::Database &db, const QString &key,
-                                                 bool *badKey)
+                                                bool *badKey)
 {
     *badKey = false;
     if (key.size() == 40) {

@@ -1,9 +1,9 @@
 // AdminServer: the /admin REST API on its own QHttpServer listener (loopback by default).
 #pragma once
 
-#include "tokenstore.h"
 #include "server/core/announceservice.h"
 #include "server/core/directory.h"
+#include "tokenstore.h"
 
 #include <QHostAddress>
 #include <QHttpServer>
@@ -34,8 +34,7 @@ class AdminServer
 {
 public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
-                core::AnnounceService &service, TokenStore &tokens,
-                const AdminSettings &settings);
+                core::AnnounceService &service, TokenStore &tokens, const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);

@@ -17,7 +17,8 @@ QByteArray TokenStore::hash(QByteArrayView token)
     // Tokens are 256-bit random secrets, not passwords: a fast unsalted hash cannot be
     // brute-forced, and a slow KDF would put a CPU cost on every admin request.
     QByteArray out(crypto_generichash_BYTES, Qt::Uninitialized);
-    crypto_generichash(reinterpret_cast<unsigned char *>(out.data()), static_cast<size_t>(out.size()),
+    crypto_generichash(reinterpret_cast<unsigned char *>(out.data()),
+                       static_cast<size_t>(out.size()),
                        reinterpret_cast<const unsigned char *>(token.data()),
                        static_cast<unsigned long long>(token.size()), nullptr, 0);
     return out;
@@ -28,7 +29,8 @@ QString TokenStore::generateSecret()
     QByteArray raw(32, Qt::Uninitialized);
     randombytes_buf(raw.data(), static_cast<size_t>(raw.size()));
     return QStringLiteral("sk_") +
-           QString::fromLatin1(raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+           QString::fromLatin1(
+               raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
 bool TokenStore::load(const QByteArray &envToken, QString *generated, QString *error)

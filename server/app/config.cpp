@@ -19,7 +19,12 @@ QString Config::databaseFile() const
 
 namespace {
 
-enum class Kind { Int, Bool, String };
+enum class Kind
+{
+    Int,
+    Bool,
+    String
+};
 
 // One row per configuration key: its TOML path, documentation, type and bounds. The same
 // table reads TOML, environment and flags, and prints the defaults and --help.
@@ -47,8 +52,7 @@ Field intField(const char *key, qint64 min, qint64 max, const char *doc, Get get
     return f;
 }
 
-template<typename Get>
-Field boolField(const char *key, const char *doc, Get get)
+template<typename Get> Field boolField(const char *key, const char *doc, Get get)
 {
     Field f{QLatin1String(key), QLatin1String(doc), Kind::Bool, 0, 0, {}, {}, {}, {}};
     f.show = [get](const Config &c) {
@@ -63,9 +67,10 @@ Field stringField(const char *key, const char *doc, Get get,
                   std::function<QString(const QString &)> validate = {})
 {
     Field f{QLatin1String(key), QLatin1String(doc), Kind::String, 0, 0, {}, {}, {}, {}};
-    f.show = [get](const Config &c) {
+    f.show = [get](const Config &c) -> QString { // explicit: a builder would outlive `v`
         QString v = get(const_cast<Config &>(c));
-        v.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('"'), QLatin1String("\\\""));
+        v.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+            .replace(QLatin1Char('"'), QLatin1String("\\\""));
         return QLatin1Char('"') + v + QLatin1Char('"');
     };
     f.setString = [get, validate](Config &c, const QString &v) {
@@ -99,35 +104,40 @@ const std::vector<Field> &fields()
                              "(SO_REUSEPORT). 0 = one per CPU core.",
                              [](Config &c) -> int & { return c.workers; }));
 
-        t.push_back(stringField("tracker.bind", "Address the tracker ports listen on. \"::\" is "
-                                                "dual-stack (IPv4 and IPv6).",
-                                [](Config &c) -> QString & { return c.trackerBind; },
-                                validateAddress));
+        t.push_back(stringField(
+            "tracker.bind",
+            "Address the tracker ports listen on. \"::\" is "
+            "dual-stack (IPv4 and IPv6).",
+            [](Config &c) -> QString & { return c.trackerBind; }, validateAddress));
         t.push_back(intField("tracker.http_port", -1, 65535,
                              "HTTP announce/scrape port. 0 = any free port, -1 = disabled.",
                              [](Config &c) -> int & { return c.httpPort; }));
         t.push_back(intField("tracker.udp_port", -1, 65535,
                              "UDP (BEP 15) port. 0 = any free port, -1 = disabled.",
                              [](Config &c) -> int & { return c.udpPort; }));
-        t.push_back(intField("tracker.announce_interval", 60, 86400,
-                             "Seconds between announces that clients are told (`interval`).",
-                             [](Config &c) -> std::uint32_t & { return c.tracker.announceInterval; }));
-        t.push_back(intField("tracker.min_announce_interval", 0, 86400,
-                             "Seconds a client must wait before announcing again (`min interval`).",
-                             [](Config &c) -> std::uint32_t & { return c.tracker.minAnnounceInterval; }));
-        t.push_back(intField("tracker.interval_jitter_percent", 0, 50,
-                             "Each reply's interval is shortened by up to this share, so a "
-                             "restarted swarm does not re-announce in lockstep.",
-                             [](Config &c) -> std::uint32_t & { return c.tracker.intervalJitterPercent; }));
+        t.push_back(
+            intField("tracker.announce_interval", 60, 86400,
+                     "Seconds between announces that clients are told (`interval`).",
+                     [](Config &c) -> std::uint32_t & { return c.tracker.announceInterval; }));
+        t.push_back(
+            intField("tracker.min_announce_interval", 0, 86400,
+                     "Seconds a client must wait before announcing again (`min interval`).",
+                     [](Config &c) -> std::uint32_t & { return c.tracker.minAnnounceInterval; }));
+        t.push_back(
+            intField("tracker.interval_jitter_percent", 0, 50,
+                     "Each reply's interval is shortened by up to this share, so a "
+                     "restarted swarm does not re-announce in lockstep.",
+                     [](Config &c) -> std::uint32_t & { return c.tracker.intervalJitterPercent; }));
         t.push_back(intField("tracker.peer_timeout", 60, 2 * 86400,
                              "Seconds without an announce after which a peer is dropped.",
                              [](Config &c) -> std::uint32_t & { return c.tracker.peerTimeout; }));
         t.push_back(intField("tracker.reap_interval", 1, 3600,
                              "Seconds between sweeps that drop timed-out peers.",
                              [](Config &c) -> int & { return c.reapInterval; }));
-        t.push_back(intField("tracker.default_numwant", 0, 1000,
-                             "Peers returned when a client does not say how many it wants.",
-                             [](Config &c) -> std::uint32_t & { return c.tracker.defaultNumwant; }));
+        t.push_back(
+            intField("tracker.default_numwant", 0, 1000,
+                     "Peers returned when a client does not say how many it wants.",
+                     [](Config &c) -> std::uint32_t & { return c.tracker.defaultNumwant; }));
         t.push_back(intField("tracker.max_numwant", 1, 1000,
                              "Most peers in one reply, whatever the client asks for.",
                              [](Config &c) -> std::uint32_t & { return c.tracker.maxNumwant; }));
@@ -150,8 +160,7 @@ const std::vector<Field> &fields()
                              [](Config &c) -> int & { return c.http.maxRequestLine; }));
         t.push_back(intField("http.max_headers", 1, 256, "Most header lines (431 beyond).",
                              [](Config &c) -> int & { return c.http.maxHeaders; }));
-        t.push_back(intField("http.max_header_bytes", 256, 65536,
-                             "Most header bytes (431 beyond).",
+        t.push_back(intField("http.max_header_bytes", 256, 65536, "Most header bytes (431 beyond).",
                              [](Config &c) -> int & { return c.http.maxHeaderBytes; }));
         t.push_back(intField("http.max_scrape_hashes", 1, 1000,
                              "Most info_hashes in one HTTP scrape.",
@@ -173,26 +182,25 @@ const std::vector<Field> &fields()
                               "scrape); unregistered torrents scrape as zeros.",
                               [](Config &c) -> bool & { return c.udp.anonymousScrape; }));
 
-        t.push_back(stringField("admin.bind",
-                                "Address of the admin API. Keep it on loopback unless a TLS "
-                                "proxy fronts it.",
-                                [](Config &c) -> QString & { return c.adminBind; },
-                                validateAddress));
+        t.push_back(stringField(
+            "admin.bind",
+            "Address of the admin API. Keep it on loopback unless a TLS "
+            "proxy fronts it.",
+            [](Config &c) -> QString & { return c.adminBind; }, validateAddress));
         t.push_back(intField("admin.port", 0, 65535, "Admin API port. 0 = any free port.",
                              [](Config &c) -> int & { return c.adminPort; }));
         t.push_back(intField("admin.max_body_bytes", 1024, 16 << 20,
                              "Largest admin request body (413 beyond).",
                              [](Config &c) -> int & { return c.adminMaxBodyBytes; }));
 
-        t.push_back(stringField("database.driver", "Database: \"sqlite\".",
-                                [](Config &c) -> QString & { return c.databaseDriver; },
-                                [](const QString &v) {
-                                    return v == QLatin1String("sqlite")
-                                               ? QString()
-                                               : QStringLiteral("supported: sqlite");
-                                }));
-        t.push_back(stringField("database.path",
-                                "SQLite file; a relative path is inside data_dir.",
+        t.push_back(stringField(
+            "database.driver", "Database: \"sqlite\".",
+            [](Config &c) -> QString & { return c.databaseDriver; },
+            [](const QString &v) {
+                return v == QLatin1String("sqlite") ? QString()
+                                                    : QStringLiteral("supported: sqlite");
+            }));
+        t.push_back(stringField("database.path", "SQLite file; a relative path is inside data_dir.",
                                 [](Config &c) -> QString & { return c.databasePath; }));
         return t;
     }();
@@ -279,8 +287,9 @@ bool loadToml(Config &c, const QString &path, QString *error)
     const QByteArray text = file.readAll();
     toml::table root;
     try {
-        root = toml::parse(std::string_view(text.constData(), static_cast<std::size_t>(text.size())),
-                           path.toStdString());
+        root =
+            toml::parse(std::string_view(text.constData(), static_cast<std::size_t>(text.size())),
+                        path.toStdString());
     } catch (const toml::parse_error &e) {
         *error = QStringLiteral("%1:%2: %3")
                      .arg(path)
@@ -298,8 +307,7 @@ bool loadToml(Config &c, const QString &path, QString *error)
         if (const toml::table *section = node.as_table()) {
             for (const auto &[k2, node2] : *section) {
                 const QString key =
-                    top + QLatin1Char('.') +
-                    QString::fromStdString(std::string(k2.str()));
+                    top + QLatin1Char('.') + QString::fromStdString(std::string(k2.str()));
                 const Field *f = findField(key);
                 if (!f)
                     return fail(node2, key, QStringLiteral("unknown key"));
@@ -322,7 +330,8 @@ bool loadToml(Config &c, const QString &path, QString *error)
 bool validate(const Config &c, QString *error)
 {
     if (c.tracker.minAnnounceInterval > c.tracker.announceInterval) {
-        *error = QStringLiteral("tracker.min_announce_interval must not exceed tracker.announce_interval");
+        *error = QStringLiteral(
+            "tracker.min_announce_interval must not exceed tracker.announce_interval");
         return false;
     }
     if (c.tracker.peerTimeout <= c.tracker.announceInterval) {
@@ -348,9 +357,9 @@ struct FlagAlias
     const char *key;
 };
 constexpr FlagAlias kAliases[] = {
-    {"--data-dir", "data_dir"},        {"--workers", "workers"},
+    {"--data-dir", "data_dir"},           {"--workers", "workers"},
     {"--http-port", "tracker.http_port"}, {"--udp-port", "tracker.udp_port"},
-    {"--admin-port", "admin.port"},    {"--bind", "tracker.bind"},
+    {"--admin-port", "admin.port"},       {"--bind", "tracker.bind"},
     {"--admin-bind", "admin.bind"},
 };
 
@@ -403,7 +412,8 @@ std::optional<CommandLine> parseCommandLine(const QStringList &args, const QStri
             const int eq = kv.indexOf(QLatin1Char('='));
             const Field *f = eq > 0 ? findField(kv.left(eq)) : nullptr;
             if (!f) {
-                *error = QStringLiteral("--set %1: unknown key (see --print-default-config)").arg(kv);
+                *error =
+                    QStringLiteral("--set %1: unknown key (see --print-default-config)").arg(kv);
                 return std::nullopt;
             }
             flagValues.emplace_back(f, kv.mid(eq + 1));
@@ -440,7 +450,8 @@ std::optional<CommandLine> parseCommandLine(const QStringList &args, const QStri
             if (envName(candidate.key) == name)
                 f = &candidate;
         if (!f) {
-            *error = QStringLiteral("environment variable %1 is not a setting (see --help)").arg(name);
+            *error =
+                QStringLiteral("environment variable %1 is not a setting (see --help)").arg(name);
             return std::nullopt;
         }
         const QString err = applyText(cl.config, *f, v);

@@ -1,4 +1,5 @@
-// Config: swarmkeeperd's one typed configuration, loaded from defaults, TOML, environment and flags.
+// Config: swarmkeeperd's one typed configuration, loaded from defaults, TOML, environment and
+// flags.
 #pragma once
 
 #include "server/core/trackersettings.h"

@@ -60,8 +60,8 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         return false;
 
     p->peers = std::make_unique<peers::MemoryPeerStore>();
-    p->service = std::make_unique<core::AnnounceService>(p->registry, *p->peers, p->clock,
-                                                         m_config.tracker);
+    p->service =
+        std::make_unique<core::AnnounceService>(p->registry, *p->peers, p->clock, m_config.tracker);
     p->directory = std::make_unique<core::Directory>(*p->db, p->registry, *p->peers, p->clock);
     if (p->directory->load(error) != core::DbStatus::Ok)
         return false;
@@ -92,9 +92,8 @@ bool Server::start(const QByteArray &adminToken, QString *error)
 
     Parts *raw = p.get();
     const std::int64_t timeout = m_config.tracker.peerTimeout;
-    QObject::connect(&p->reaper, &QTimer::timeout, [raw, timeout] {
-        raw->peers->expire(raw->clock.now() - timeout);
-    });
+    QObject::connect(&p->reaper, &QTimer::timeout,
+                     [raw, timeout] { raw->peers->expire(raw->clock.now() - timeout); });
     p->reaper.start(m_config.reapInterval * 1000);
     m_parts = std::move(p);
     return true;
@@ -109,10 +108,22 @@ void Server::stop()
     m_parts.reset();
 }
 
-quint16 Server::httpPort() const { return m_parts ? m_parts->workers->httpPort() : 0; }
-quint16 Server::udpPort() const { return m_parts ? m_parts->workers->udpPort() : 0; }
-quint16 Server::adminPort() const { return m_parts ? m_parts->adminPort : 0; }
-QString Server::generatedToken() const { return m_parts ? m_parts->generatedToken : QString(); }
+quint16 Server::httpPort() const
+{
+    return m_parts ? m_parts->workers->httpPort() : 0;
+}
+quint16 Server::udpPort() const
+{
+    return m_parts ? m_parts->workers->udpPort() : 0;
+}
+quint16 Server::adminPort() const
+{
+    return m_parts ? m_parts->adminPort : 0;
+}
+QString Server::generatedToken() const
+{
+    return m_parts ? m_parts->generatedToken : QString();
+}
 
 namespace {
 int g_signalPipe[2] = {-1, -1};
@@ -136,7 +147,8 @@ void installSignalHandlers()
         std::fflush(stdout);
         QCoreApplication::quit();
     });
-    struct sigaction sa{};
+    struct sigaction sa
+    {};
     sa.sa_handler = onSignal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
@@ -180,11 +192,12 @@ int run(int argc, char **argv)
         return 1;
     }
     if (!server.generatedToken().isEmpty()) {
-        std::printf("swarmkeeperd: first start: admin token (shown once, stored hashed):\n"
-                    "    %s\n"
-                    "  use it as: curl -H 'Authorization: Bearer <token>' http://%s:%u/admin/users\n",
-                    qPrintable(server.generatedToken()), qPrintable(cl->config.adminBind),
-                    server.adminPort());
+        std::printf(
+            "swarmkeeperd: first start: admin token (shown once, stored hashed):\n"
+            "    %s\n"
+            "  use it as: curl -H 'Authorization: Bearer <token>' http://%s:%u/admin/users\n",
+            qPrintable(server.generatedToken()), qPrintable(cl->config.adminBind),
+            server.adminPort());
     }
     // One machine-readable line: tests and scripts read the bound ports from it.
     std::printf("swarmkeeperd: listening http=%u udp=%u admin=%s:%u data=%s\n", server.httpPort(),

@@ -11,8 +11,7 @@ using proto::TrackerError;
 AnnounceService::AnnounceService(const Registry &registry, PeerStore &peers, const Clock &clock,
                                  const TrackerSettings &settings)
     : m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings)
-{
-}
+{}
 
 std::uint32_t AnnounceService::jitteredInterval() const
 {
@@ -36,8 +35,8 @@ TrackerError AnnounceService::authenticate(const std::optional<proto::Passkey> &
     return TrackerError::None;
 }
 
-TrackerError AnnounceService::announce(const proto::AnnounceRequest &request,
-                                       PeerFamilies families, proto::AnnounceResult &out)
+TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, PeerFamilies families,
+                                       proto::AnnounceResult &out)
 {
     m_counters.announces.fetch_add(1, std::memory_order_relaxed);
     UserInfo user;
@@ -64,9 +63,8 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request,
     a.key = request.key;
     a.event = request.event;
     a.now = m_clock.now();
-    const std::uint32_t wanted = request.numwant < 0
-                                     ? m_settings.defaultNumwant
-                                     : static_cast<std::uint32_t>(request.numwant);
+    const std::uint32_t wanted = request.numwant < 0 ? m_settings.defaultNumwant
+                                                     : static_cast<std::uint32_t>(request.numwant);
     // A stopping peer needs no peers.
     a.numwant = request.event == proto::AnnounceEvent::Stopped
                     ? 0
@@ -85,9 +83,8 @@ TrackerError AnnounceService::scrape(const proto::ScrapeRequest &request, bool a
 {
     m_counters.scrapes.fetch_add(1, std::memory_order_relaxed);
     UserInfo user;
-    const TrackerError error = anonymous && !request.passkey
-                                   ? TrackerError::None
-                                   : authenticate(request.passkey, user);
+    const TrackerError error =
+        anonymous && !request.passkey ? TrackerError::None : authenticate(request.passkey, user);
     if (error != TrackerError::None) {
         m_counters.failures.fetch_add(1, std::memory_order_relaxed);
         return error;

@@ -1,11 +1,12 @@
-// AnnounceService: decides announces and scrapes from either front-end (auth, policy, swarm update).
+// AnnounceService: decides announces and scrapes from either front-end (auth, policy, swarm
+// update).
 #pragma once
 
 #include "clock.h"
 #include "peerstore.h"
 #include "registry.h"
-#include "trackersettings.h"
 #include "shared/protocol/announce.h"
+#include "trackersettings.h"
 
 #include <atomic>
 #include <cstdint>

@@ -1,4 +1,5 @@
-// Database: the core's interface to the source of truth (users, torrents, tokens); SQL lives behind it.
+// Database: the core's interface to the source of truth (users, torrents, tokens); SQL lives behind
+// it.
 #pragma once
 
 #include "registry.h"
@@ -13,10 +14,15 @@
 
 namespace sk::core {
 
-enum class DbStatus { Ok, NotFound, Conflict, Error };
+enum class DbStatus
+{
+    Ok,
+    NotFound,
+    Conflict,
+    Error
+};
 
-template<typename T>
-struct DbResult
+template<typename T> struct DbResult
 {
     DbStatus status = DbStatus::Ok;
     T value{};
@@ -84,8 +90,7 @@ public:
     virtual DbResult<TorrentRecord> torrent(TorrentId id) = 0;
     virtual DbResult<TorrentRecord> torrentByHash(const proto::InfoHash &infoHash) = 0;
     virtual DbResult<TorrentRecord> insertTorrent(const proto::InfoHash &infoHash,
-                                                  const QString &name,
-                                                  std::int64_t createdAt) = 0;
+                                                  const QString &name, std::int64_t createdAt) = 0;
     virtual DbStatus deleteTorrent(TorrentId id) = 0;
     virtual DbResult<std::int64_t> torrentCount() = 0;
 

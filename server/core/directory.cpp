@@ -6,8 +6,7 @@ namespace sk::core {
 
 Directory::Directory(Database &db, Registry &registry, PeerStore &peers, const Clock &clock)
     : m_db(db), m_registry(registry), m_peers(peers), m_clock(clock)
-{
-}
+{}
 
 proto::Passkey Directory::generatePasskey()
 {

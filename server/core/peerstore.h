@@ -1,4 +1,5 @@
-// PeerStore: where swarms live (memory by default, Redis in cluster mode); the core's only view of peers.
+// PeerStore: where swarms live (memory by default, Redis in cluster mode); the core's only view of
+// peers.
 #pragma once
 
 #include "registry.h"
@@ -12,7 +13,12 @@ namespace sk::core {
 
 // Which address families a reply may carry. BEP 15: a UDP reply holds peers of the request's
 // family only; BEP 7: an HTTP reply may hold both (`peers` and `peers6`).
-enum class PeerFamilies : std::uint8_t { Any, V4Only, V6Only };
+enum class PeerFamilies : std::uint8_t
+{
+    Any,
+    V4Only,
+    V6Only
+};
 
 struct PeerAnnounce
 {
@@ -26,9 +32,9 @@ struct PeerAnnounce
     std::uint32_t key = 0;
     proto::AnnounceEvent event = proto::AnnounceEvent::None;
     std::int64_t now = 0;
-    std::uint32_t numwant = 0;      // already capped by the caller
+    std::uint32_t numwant = 0; // already capped by the caller
     PeerFamilies families = PeerFamilies::Any;
-    bool wantPeerIds = false;       // dictionary (non-compact) replies need peer ids
+    bool wantPeerIds = false; // dictionary (non-compact) replies need peer ids
 };
 
 // What the store knew about the announcing peer before this announce: the accounting

@@ -7,14 +7,14 @@ namespace sk::core {
 
 struct TrackerSettings
 {
-    std::uint32_t announceInterval = 1800;   // seconds; what clients are told
-    std::uint32_t minAnnounceInterval = 900; // seconds; BEP 3 `min interval`
+    std::uint32_t announceInterval = 1800;    // seconds; what clients are told
+    std::uint32_t minAnnounceInterval = 900;  // seconds; BEP 3 `min interval`
     std::uint32_t intervalJitterPercent = 10; // spreads re-announces of a restarted swarm
     std::uint32_t peerTimeout = 2700;         // seconds without announce before a peer is dropped
     std::uint32_t defaultNumwant = 50;
-    std::uint32_t maxNumwant = 200;           // bounds reply size and selection work
-    bool enforceRegistration = true;          // unknown info_hashes are refused
-    bool trustClientIp = false;               // honour ip=/ipv4=/ipv6= (and the UDP IP field)
+    std::uint32_t maxNumwant = 200;  // bounds reply size and selection work
+    bool enforceRegistration = true; // unknown info_hashes are refused
+    bool trustClientIp = false;      // honour ip=/ipv4=/ipv6= (and the UDP IP field)
 };
 
 } // namespace sk::core

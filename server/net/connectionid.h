@@ -14,7 +14,7 @@ namespace sk::net {
 class ConnectionIds
 {
 public:
-    ConnectionIds();                                        // random key
+    ConnectionIds(); // random key
     explicit ConnectionIds(const std::array<unsigned char, 16> &key);
 
     std::uint64_t issue(const proto::IpAddress &ip, std::uint16_t port, std::int64_t now) const;

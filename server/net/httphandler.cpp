@@ -13,7 +13,8 @@ TrackerReply handleTrackerRequest(core::AnnounceService &service, QByteArrayView
     TrackerReply reply;
     const auto &settings = service.settings();
     auto failure = [&](TrackerError e) {
-        reply.body = http::encodeFailure(e, service.jitteredInterval(), settings.minAnnounceInterval);
+        reply.body =
+            http::encodeFailure(e, service.jitteredInterval(), settings.minAnnounceInterval);
         return reply;
     };
     const http::Target t = http::parseTarget(target);

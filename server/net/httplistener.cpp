@@ -18,15 +18,19 @@ public:
     {
         m_socket->setSocketDescriptor(fd);
         m_lastActivity = listener->now();
-        m_client = proto::IpAddress::fromHostAddress(m_socket->peerAddress())
-                       .value_or(proto::IpAddress{});
+        m_client =
+            proto::IpAddress::fromHostAddress(m_socket->peerAddress()).value_or(proto::IpAddress{});
         connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
         connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::finish);
         connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpConnection::finish);
     }
 
     std::int64_t lastActivity() const { return m_lastActivity; }
-    void closeIdle() { m_socket->abort(); finish(); }
+    void closeIdle()
+    {
+        m_socket->abort();
+        finish();
+    }
 
 private:
     void onReadyRead()
@@ -53,10 +57,10 @@ private:
                 m_closing = true;
                 break;
             }
-            const TrackerReply reply = handleTrackerRequest(
-                m_listener->service(), r.request.target, m_client, settings.maxScrapeHashes);
-            http::appendResponse(out, reply.status, "text/plain", reply.body,
-                                 r.request.keepAlive, r.request.head);
+            const TrackerReply reply = handleTrackerRequest(m_listener->service(), r.request.target,
+                                                            m_client, settings.maxScrapeHashes);
+            http::appendResponse(out, reply.status, "text/plain", reply.body, r.request.keepAlive,
+                                 r.request.head);
             offset += r.consumed;
             if (!r.request.keepAlive) {
                 m_closing = true;

@@ -15,12 +15,12 @@ namespace sk::net {
 
 struct HttpSettings
 {
-    int maxConnections = 20000;   // per worker; each idle keep-alive connection costs ~5 KiB
-    int idleTimeout = 30;         // seconds without a byte before a connection is closed
-    int maxRequestLine = 8192;    // a 64-hash scrape is ~4.5 KiB; announces are ~300 bytes
-    int maxHeaders = 32;          // real clients send fewer than 10
+    int maxConnections = 20000; // per worker; each idle keep-alive connection costs ~5 KiB
+    int idleTimeout = 30;       // seconds without a byte before a connection is closed
+    int maxRequestLine = 8192;  // a 64-hash scrape is ~4.5 KiB; announces are ~300 bytes
+    int maxHeaders = 32;        // real clients send fewer than 10
     int maxHeaderBytes = 8192;
-    int maxScrapeHashes = 64;     // bounds reply size and the work one request can cause
+    int maxScrapeHashes = 64;       // bounds reply size and the work one request can cause
     int maxPendingOutput = 1 << 20; // a client that pipelines without reading is cut off here
 };
 

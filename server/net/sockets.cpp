@@ -12,7 +12,8 @@ namespace sk::net {
 namespace {
 QString errnoText(const char *what)
 {
-    return QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromLocal8Bit(std::strerror(errno)));
+    return QStringLiteral("%1: %2").arg(QLatin1String(what),
+                                        QString::fromLocal8Bit(std::strerror(errno)));
 }
 } // namespace
 
@@ -20,7 +21,8 @@ int openBoundSocket(SocketKind kind, const QHostAddress &address, quint16 port, 
                     QString *error)
 {
     const bool v6 = address.protocol() == QAbstractSocket::IPv6Protocol;
-    const int type = (kind == SocketKind::Tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
+    const int type =
+        (kind == SocketKind::Tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
     const int fd = ::socket(v6 ? AF_INET6 : AF_INET, type, 0);
     if (fd < 0) {
         *error = errnoText("socket");
@@ -54,7 +56,8 @@ int openBoundSocket(SocketKind kind, const QHostAddress &address, quint16 port, 
         len = sizeof(sockaddr_in);
     }
     if (::bind(fd, reinterpret_cast<sockaddr *>(&ss), len) != 0) {
-        *error = errnoText("bind") + QStringLiteral(" (%1 port %2)").arg(address.toString()).arg(port);
+        *error =
+            errnoText("bind") + QStringLiteral(" (%1 port %2)").arg(address.toString()).arg(port);
         ::close(fd);
         return -1;
     }

@@ -6,7 +6,11 @@
 
 namespace sk::net {
 
-enum class SocketKind { Tcp, Udp };
+enum class SocketKind
+{
+    Tcp,
+    Udp
+};
 
 // Opens a non-blocking socket bound to address:port with SO_REUSEADDR and SO_REUSEPORT (TCP
 // sockets also listen). The IPv6 any-address binds dual-stack (IPV6_V6ONLY off) so one

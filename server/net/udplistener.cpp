@@ -47,8 +47,7 @@ struct UdpListener::Buffers
           from(static_cast<std::size_t>(n)), inIov(static_cast<std::size_t>(n)),
           outIov(static_cast<std::size_t>(n)), inMsgs(static_cast<std::size_t>(n)),
           outMsgs(static_cast<std::size_t>(n))
-    {
-    }
+    {}
     std::vector<char> in;
     std::vector<char> out;
     std::vector<sockaddr_storage> from;
@@ -87,8 +86,8 @@ void UdpListener::drain()
             b.inMsgs[k].msg_hdr.msg_iov = &b.inIov[k];
             b.inMsgs[k].msg_hdr.msg_iovlen = 1;
         }
-        const int got = ::recvmmsg(m_fd, b.inMsgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT,
-                                   nullptr);
+        const int got =
+            ::recvmmsg(m_fd, b.inMsgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
         if (got <= 0)
             return;
         const std::int64_t now = m_clock.now();
@@ -101,8 +100,8 @@ void UdpListener::drain()
             if ((m.msg_hdr.msg_flags & MSG_TRUNC) || !toAddress(b.from[k], ip, port) || port == 0)
                 continue;
             char *out = b.out.data() + static_cast<std::size_t>(replies) * kOutSize;
-            const std::size_t len = handle(b.in.data() + k * kInSize, m.msg_len, ip, port, now,
-                                           out, kOutSize);
+            const std::size_t len =
+                handle(b.in.data() + k * kInSize, m.msg_len, ip, port, now, out, kOutSize);
             if (len == 0)
                 continue;
             mmsghdr &o = b.outMsgs[replies];
@@ -127,8 +126,7 @@ void UdpListener::drain()
 }
 
 std::size_t UdpListener::handle(const char *data, std::size_t size, const proto::IpAddress &ip,
-                                std::uint16_t port, std::int64_t now, char *reply,
-                                std::size_t cap)
+                                std::uint16_t port, std::int64_t now, char *reply, std::size_t cap)
 {
     const udp::ParseResult r = udp::parse(data, size, m_settings.maxScrapeHashes);
     const std::uint32_t txid = r.packet.transactionId;

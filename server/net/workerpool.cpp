@@ -19,8 +19,7 @@ constexpr int kUdpBufferBytes = 4 << 20;
 WorkerPool::WorkerPool(core::AnnounceService &service, const core::Clock &clock,
                        const ConnectionIds &ids)
     : m_service(service), m_clock(clock), m_ids(ids)
-{
-}
+{}
 
 WorkerPool::~WorkerPool()
 {

@@ -1,4 +1,5 @@
-// WorkerPool: N threads, each with its own event loop, HTTP listener and UDP socket on shared ports.
+// WorkerPool: N threads, each with its own event loop, HTTP listener and UDP socket on shared
+// ports.
 #pragma once
 
 #include "connectionid.h"

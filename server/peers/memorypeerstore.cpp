@@ -13,8 +13,7 @@ struct MemoryPeerStore::Shard
 
 MemoryPeerStore::MemoryPeerStore(std::size_t shardCount)
     : m_shards(new Shard[shardCount ? shardCount : 1]), m_shardCount(shardCount ? shardCount : 1)
-{
-}
+{}
 
 MemoryPeerStore::~MemoryPeerStore() = default;
 

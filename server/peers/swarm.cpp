@@ -1,5 +1,5 @@
-#include "memorypeerstore.h"
 #include "swarm.h"
+#include "memorypeerstore.h"
 
 #include "server/core/random.h"
 
@@ -67,8 +67,11 @@ std::size_t Swarm::findSlot(std::uint32_t user, const proto::PeerId &id) const
 void Swarm::indexInsert(Ref ref)
 {
     const std::size_t count = m_seeders.size() + m_leechers.size(); // includes the new peer
-    if (count * 10 > m_index.size() * 7) // keep the load under 0.7 for short probes
+    if (count * 10 > m_index.size() * 7) { // keep the load under 0.7 for short probes
+        // The new peer is already in its vector, so the rehash places it too.
         indexRehash(std::max<std::size_t>(8, m_index.size() * 2));
+        return;
+    }
     const Peer &p = at(ref);
     const std::size_t mask = m_index.size() - 1;
     std::size_t i = hashKey(p.userId, p.peerId) & mask;
@@ -87,8 +90,8 @@ void Swarm::indexErase(std::size_t slot)
         const Peer &p = at(m_index[j]);
         const std::size_t home = hashKey(p.userId, p.peerId) & mask;
         // Move j into the hole unless its home lies cyclically in (hole, j].
-        const bool homeBetween = hole <= j ? (home > hole && home <= j)
-                                           : (home > hole || home <= j);
+        const bool homeBetween =
+            hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!homeBetween) {
             m_index[hole] = m_index[j];
             hole = j;
@@ -174,7 +177,7 @@ std::optional<core::PreviousPeer> Swarm::announce(const core::PeerAnnounce &a,
     out.complete = seeders();
     out.incomplete = leechers();
     out.downloaded = m_completed;
-    if (a.numwant > 0)
+    if (a.numwant > 0 && a.event != proto::AnnounceEvent::Stopped)
         select(a, seeds, out);
     return previous;
 }

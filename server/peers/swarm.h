@@ -1,7 +1,7 @@
 // Swarm: the peers of one torrent, split into seeders and leechers, indexed by (user, peer_id).
 #pragma once
 
-#include "server/core/peerstore.h"
+#include "memorypeerstore.h"
 
 #include <cstdint>
 #include <vector>
@@ -56,10 +56,9 @@ private:
     void indexInsert(Ref ref);
     void indexErase(std::size_t slot);
     void indexRehash(std::size_t capacity);
-    void removeAt(Ref ref);          // swap-remove from its vector, keeping the index right
+    void removeAt(Ref ref); // swap-remove from its vector, keeping the index right
     Ref append(bool seeder, const Peer &p);
-    void select(const core::PeerAnnounce &a, bool requesterSeeds,
-                proto::AnnounceResult &out) const;
+    void select(const core::PeerAnnounce &a, bool requesterSeeds, proto::AnnounceResult &out) const;
 
     std::vector<Peer> m_seeders;
     std::vector<Peer> m_leechers;

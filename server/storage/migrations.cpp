@@ -95,13 +95,16 @@ bool migrate(QSqlDatabase &db, QString *error, const QString &directory)
         for (const QString &stmt : statements(sql)) {
             QSqlQuery s(db);
             if (!s.exec(stmt)) {
-                *error = QStringLiteral("migration %1 failed: %2").arg(version).arg(s.lastError().text());
+                *error = QStringLiteral("migration %1 failed: %2")
+                             .arg(version)
+                             .arg(s.lastError().text());
                 db.rollback();
                 return false;
             }
         }
         QSqlQuery v(db);
-        v.prepare(QStringLiteral("INSERT INTO schema_migrations (version, applied_at) VALUES (:v, :t)"));
+        v.prepare(
+            QStringLiteral("INSERT INTO schema_migrations (version, applied_at) VALUES (:v, :t)"));
         v.bindValue(QStringLiteral(":v"), version);
         v.bindValue(QStringLiteral(":t"), QDateTime::currentSecsSinceEpoch());
         if (!v.exec() || !db.commit()) {

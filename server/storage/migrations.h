@@ -8,7 +8,8 @@ namespace sk::storage {
 
 // Applies every migration newer than the schema's recorded version, each in its own
 // transaction with its version row. Returns false with `error` set on the first failure.
-bool migrate(QSqlDatabase &db, QString *error, const QString &directory = QStringLiteral(":/migrations"));
+bool migrate(QSqlDatabase &db, QString *error,
+             const QString &directory = QStringLiteral(":/migrations"));
 
 // The highest migration number available in `directory`.
 int latestMigration(const QString &directory = QStringLiteral(":/migrations"));

@@ -56,8 +56,7 @@ core::TorrentRecord readTorrent(const QSqlQuery &q)
     return t;
 }
 
-template<typename T>
-DbResult<T> failed(const QSqlQuery &q)
+template<typename T> DbResult<T> failed(const QSqlQuery &q)
 {
     return DbResult<T>::fail(statusOf(q.lastError()), q.lastError().text());
 }
@@ -96,7 +95,8 @@ void SqlDatabase::run(const std::function<void(QSqlDatabase &)> &fn)
 std::unique_ptr<SqlDatabase> SqlDatabase::open(const StorageSettings &settings, QString *error)
 {
     std::unique_ptr<SqlDatabase> self(new SqlDatabase);
-    self->m_connectionName = QStringLiteral("sk-storage-%1").arg(g_connectionSeq.fetchAndAddRelaxed(1));
+    self->m_connectionName =
+        QStringLiteral("sk-storage-%1").arg(g_connectionSeq.fetchAndAddRelaxed(1));
     self->m_thread = new QThread;
     self->m_thread->setObjectName(QStringLiteral("storage"));
     self->m_context = new QObject;
@@ -115,9 +115,11 @@ std::unique_ptr<SqlDatabase> SqlDatabase::open(const StorageSettings &settings, 
                 return;
             }
             db.setDatabaseName(settings.path);
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(settings.busyTimeoutMs));
+            db.setConnectOptions(
+                QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(settings.busyTimeoutMs));
             if (!db.open()) {
-                err = QStringLiteral("cannot open %1: %2").arg(settings.path, db.lastError().text());
+                err =
+                    QStringLiteral("cannot open %1: %2").arg(settings.path, db.lastError().text());
                 return;
             }
             QSqlQuery q(db);
@@ -148,7 +150,8 @@ DbResult<std::vector<core::UserRecord>> SqlDatabase::users(core::Page page)
         q.setForwardOnly(true);
         q.prepare(QStringLiteral("SELECT ") + kUserColumns +
                   QStringLiteral(" FROM users ORDER BY id LIMIT :limit OFFSET :offset"));
-        q.bindValue(QStringLiteral(":limit"), static_cast<qlonglong>(page.limit > 0 ? page.limit : -1));
+        q.bindValue(QStringLiteral(":limit"),
+                    static_cast<qlonglong>(page.limit > 0 ? page.limit : -1));
         q.bindValue(QStringLiteral(":offset"), static_cast<qlonglong>(page.offset));
         if (!q.exec()) {
             r = failed<std::vector<core::UserRecord>>(q);
@@ -165,7 +168,8 @@ DbResult<core::UserRecord> SqlDatabase::user(core::UserId id)
     DbResult<core::UserRecord> r;
     run([&](QSqlDatabase &db) {
         QSqlQuery q(db);
-        q.prepare(QStringLiteral("SELECT ") + kUserColumns + QStringLiteral(" FROM users WHERE id = :id"));
+        q.prepare(QStringLiteral("SELECT ") + kUserColumns +
+                  QStringLiteral(" FROM users WHERE id = :id"));
         q.bindValue(QStringLiteral(":id"), id);
         if (!q.exec()) {
             r = failed<core::UserRecord>(q);
@@ -180,16 +184,16 @@ DbResult<core::UserRecord> SqlDatabase::user(core::UserId id)
     return r;
 }
 
-DbResult<core::UserRecord> SqlDatabase::insertUser(const QString &name,
-                                                   const proto::Passkey &passkey,
-                                                   std::int64_t createdAt)
+DbResult<core::UserRecord>
+SqlDatabase::insertUser(const QString &name, const proto::Passkey &passkey, std::int64_t createdAt)
 {
     DbResult<core::UserRecord> r;
     run([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         q.prepare(QStringLiteral("INSERT INTO users (name, passkey, created_at) "
                                  "VALUES (:name, :passkey, :created)"));
-        q.bindValue(QStringLiteral(":name"), name);
+        q.bindValue(QStringLiteral(":name"),
+                    name.isNull() ? QString(QLatin1String("")) : name); // NOT NULL
         q.bindValue(QStringLiteral(":passkey"), passkey.toString());
         q.bindValue(QStringLiteral(":created"), static_cast<qlonglong>(createdAt));
         if (!q.exec()) {
@@ -261,7 +265,8 @@ DbResult<std::vector<core::TorrentRecord>> SqlDatabase::torrents(core::Page page
         q.setForwardOnly(true);
         q.prepare(QStringLiteral("SELECT ") + kTorrentColumns +
                   QStringLiteral(" FROM torrents ORDER BY id LIMIT :limit OFFSET :offset"));
-        q.bindValue(QStringLiteral(":limit"), static_cast<qlonglong>(page.limit > 0 ? page.limit : -1));
+        q.bindValue(QStringLiteral(":limit"),
+                    static_cast<qlonglong>(page.limit > 0 ? page.limit : -1));
         q.bindValue(QStringLiteral(":offset"), static_cast<qlonglong>(page.offset));
         if (!q.exec()) {
             r = failed<std::vector<core::TorrentRecord>>(q);
@@ -278,7 +283,8 @@ DbResult<core::TorrentRecord> SqlDatabase::torrent(core::TorrentId id)
     DbResult<core::TorrentRecord> r;
     run([&](QSqlDatabase &db) {
         QSqlQuery q(db);
-        q.prepare(QStringLiteral("SELECT ") + kTorrentColumns + QStringLiteral(" FROM torrents WHERE id = :id"));
+        q.prepare(QStringLiteral("SELECT ") + kTorrentColumns +
+                  QStringLiteral(" FROM torrents WHERE id = :id"));
         q.bindValue(QStringLiteral(":id"), id);
         if (!q.exec()) {
             r = failed<core::TorrentRecord>(q);
@@ -324,7 +330,8 @@ DbResult<core::TorrentRecord> SqlDatabase::insertTorrent(const proto::InfoHash &
         q.prepare(QStringLiteral("INSERT INTO torrents (info_hash, name, created_at) "
                                  "VALUES (:ih, :name, :created)"));
         q.bindValue(QStringLiteral(":ih"), infoHash.toByteArray());
-        q.bindValue(QStringLiteral(":name"), name);
+        q.bindValue(QStringLiteral(":name"),
+                    name.isNull() ? QString(QLatin1String("")) : name); // NOT NULL
         q.bindValue(QStringLiteral(":created"), static_cast<qlonglong>(createdAt));
         if (!q.exec()) {
             r = failed<core::TorrentRecord>(q);
@@ -400,7 +407,8 @@ DbResult<core::AdminTokenRecord> SqlDatabase::insertAdminToken(const QString &na
         QSqlQuery q(db);
         q.prepare(QStringLiteral("INSERT INTO admin_tokens (name, role, token_hash, created_at) "
                                  "VALUES (:name, :role, :hash, :created)"));
-        q.bindValue(QStringLiteral(":name"), name);
+        q.bindValue(QStringLiteral(":name"),
+                    name.isNull() ? QString(QLatin1String("")) : name); // NOT NULL
         q.bindValue(QStringLiteral(":role"), role);
         q.bindValue(QStringLiteral(":hash"), hash);
         q.bindValue(QStringLiteral(":created"), static_cast<qlonglong>(createdAt));
@@ -408,7 +416,8 @@ DbResult<core::AdminTokenRecord> SqlDatabase::insertAdminToken(const QString &na
             r = failed<core::AdminTokenRecord>(q);
             return;
         }
-        r.value = core::AdminTokenRecord{q.lastInsertId().toLongLong(), name, role, hash, createdAt};
+        r.value =
+            core::AdminTokenRecord{q.lastInsertId().toLongLong(), name, role, hash, createdAt};
     });
     return r;
 }

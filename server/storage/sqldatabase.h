@@ -18,7 +18,8 @@ struct StorageSettings
 {
     QString driver = QStringLiteral("QSQLITE");
     QString path; // SQLite file
-    int busyTimeoutMs = 5000; // waits out a concurrent writer (e.g. the sqlite3 CLI) instead of failing
+    int busyTimeoutMs =
+        5000; // waits out a concurrent writer (e.g. the sqlite3 CLI) instead of failing
 };
 
 class SqlDatabase final : public core::Database
@@ -30,8 +31,7 @@ public:
 
     core::DbResult<std::vector<core::UserRecord>> users(core::Page page) override;
     core::DbResult<core::UserRecord> user(core::UserId id) override;
-    core::DbResult<core::UserRecord> insertUser(const QString &name,
-                                                const proto::Passkey &passkey,
+    core::DbResult<core::UserRecord> insertUser(const QString &name, const proto::Passkey &passkey,
                                                 std::int64_t createdAt) override;
     core::DbStatus deleteUser(core::UserId id) override;
     core::DbResult<core::UserRecord> setPasskey(core::UserId id,

@@ -15,14 +15,20 @@
 namespace sk::proto {
 
 // Numbered as in BEP 15 so the UDP codec maps them directly.
-enum class AnnounceEvent : std::uint8_t { None = 0, Completed = 1, Started = 2, Stopped = 3 };
+enum class AnnounceEvent : std::uint8_t
+{
+    None = 0,
+    Completed = 1,
+    Started = 2,
+    Stopped = 3
+};
 
 struct AnnounceRequest
 {
     InfoHash infoHash;
     PeerId peerId;
-    std::optional<Passkey> passkey; // from the URL path (HTTP) or BEP 41 URL data (UDP)
-    IpAddress clientIp;             // the packet's source address, set by the listener
+    std::optional<Passkey> passkey;     // from the URL path (HTTP) or BEP 41 URL data (UDP)
+    IpAddress clientIp;                 // the packet's source address, set by the listener
     std::optional<IpAddress> claimedIp; // ip=/ipv4=/ipv6= (HTTP) or the IP field (UDP)
     std::uint16_t port = 0;
     std::uint64_t uploaded = 0;
@@ -55,7 +61,7 @@ struct AnnounceResult
     QByteArray peers6;            // 18 bytes per peer (BEP 7)
     std::vector<PeerId> peerIds4; // filled only for dictionary replies, same order as peers4
     std::vector<PeerId> peerIds6;
-    QByteArray warning;           // BEP 3 `warning message`, empty for none
+    QByteArray warning; // BEP 3 `warning message`, empty for none
 };
 
 struct ScrapeEntry

@@ -7,14 +7,15 @@ namespace sk::proto {
 
 // One enum for parse errors (from either front-end) and policy refusals (from the core).
 // The text is what clients show their user, so it names the problem plainly.
-enum class TrackerError : unsigned char {
+enum class TrackerError : unsigned char
+{
     None = 0,
     // request syntax
-    MalformedQuery,     // bad percent-escape, empty key, control bytes
+    MalformedQuery, // bad percent-escape, empty key, control bytes
     MissingInfoHash,
-    InvalidInfoHash,    // not exactly 20 bytes
+    InvalidInfoHash, // not exactly 20 bytes
     MissingPeerId,
-    InvalidPeerId,      // not exactly 20 bytes
+    InvalidPeerId, // not exactly 20 bytes
     MissingPort,
     InvalidPort,
     MissingUploaded,

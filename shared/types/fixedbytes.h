@@ -13,8 +13,7 @@
 
 namespace sk::proto {
 
-template<std::size_t N, typename Tag>
-struct FixedBytes
+template<std::size_t N, typename Tag> struct FixedBytes
 {
     static constexpr std::size_t size = N;
     std::array<unsigned char, N> bytes{};
@@ -88,8 +87,7 @@ private:
     }
 };
 
-template<typename T>
-struct FixedBytesHash
+template<typename T> struct FixedBytesHash
 {
     std::size_t operator()(const T &v) const noexcept { return v.hash(); }
 };

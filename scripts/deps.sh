@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# deps.sh [run|test|bench|fuzz]: installs the Debian 12 packages that are missing for a task.
+set -euo pipefail
+what="${1:-run}"
+build=(build-essential cmake ninja-build pkg-config ca-certificates
+       qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
+       libtomlplusplus-dev libsodium-dev)
+test=(curl python3 python3-libtorrent aria2 transmission-cli)
+bench=(opentracker wrk gcc python3 curl)
+fuzz=(clang libclang-rt-14-dev)
+pkgs=("${build[@]}")
+case "$what" in
+    run) ;;
+    test) pkgs+=("${test[@]}") ;;
+    bench) pkgs+=("${bench[@]}") ;;
+    fuzz) pkgs+=("${fuzz[@]}") ;;
+    *) echo "usage: $0 [run|test|bench|fuzz]" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

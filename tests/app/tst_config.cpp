@@ -1,0 +1,179 @@
+// Tests Config parsing: defaults, TOML, environment, flags, precedence and every refusal.
+#include "server/app/config.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace sk;
+
+namespace {
+QString writeFile(QTemporaryDir &dir, const QByteArray &text)
+{
+    const QString path = dir.filePath(QStringLiteral("c.toml"));
+    QFile f(path);
+    f.open(QIODevice::WriteOnly | QIODevice::Truncate);
+    f.write(text);
+    return path;
+}
+} // namespace
+
+class TestConfig : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void defaults()
+    {
+        QString err;
+        const auto cl = app::parseCommandLine({}, {}, &err);
+        QVERIFY2(cl, qPrintable(err));
+        QCOMPARE(cl->config.httpPort, 8080);
+        QCOMPARE(cl->config.udpPort, 8081);
+        QCOMPARE(cl->config.adminPort, 8082);
+        QCOMPARE(cl->config.adminBind, QStringLiteral("127.0.0.1"));
+        QCOMPARE(cl->config.tracker.defaultNumwant, 50u);
+        QVERIFY(cl->config.tracker.enforceRegistration);
+    }
+
+    void precedence()
+    {
+        QTemporaryDir dir;
+        const QString path =
+            writeFile(dir, "workers = 3\n[tracker]\nhttp_port = 1000\nudp_port = 1001\n");
+        QString err;
+        const auto cl = app::parseCommandLine(
+            {QStringLiteral("--config"), path, QStringLiteral("--udp-port=3001")},
+            {QStringLiteral("SWARMKEEPER_TRACKER_HTTP_PORT=2000"),
+             QStringLiteral("SWARMKEEPER_TRACKER_UDP_PORT=2001"), QStringLiteral("PATH=/bin")},
+            &err);
+        QVERIFY2(cl, qPrintable(err));
+        QCOMPARE(cl->config.workers, 3);     // file
+        QCOMPARE(cl->config.httpPort, 2000); // env over file
+        QCOMPARE(cl->config.udpPort, 3001);  // flag over env
+    }
+
+    void flags_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("value");
+        QTest::newRow("--data-dir")
+            << QStringList{QStringLiteral("--data-dir"), QStringLiteral("/x")}
+            << QStringLiteral("data_dir") << QStringLiteral("/x");
+        QTest::newRow("--workers=") << QStringList{QStringLiteral("--workers=4")}
+                                    << QStringLiteral("workers") << QStringLiteral("4");
+        QTest::newRow("--admin-port")
+            << QStringList{QStringLiteral("--admin-port"), QStringLiteral("0")}
+            << QStringLiteral("admin.port") << QStringLiteral("0");
+        QTest::newRow("--set bool")
+            << QStringList{QStringLiteral("--set"),
+                           QStringLiteral("tracker.enforce_registration=false")}
+            << QStringLiteral("tracker.enforce_registration") << QStringLiteral("false");
+        QTest::newRow("--set int")
+            << QStringList{QStringLiteral("--set=tracker.announce_interval=1200")}
+            << QStringLiteral("tracker.announce_interval") << QStringLiteral("1200");
+    }
+    void flags()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, key);
+        QFETCH(QString, value);
+        QString err;
+        const auto cl = app::parseCommandLine(args, {}, &err);
+        QVERIFY2(cl, qPrintable(err));
+        const auto &c = cl->config;
+        const QMap<QString, QString> seen{
+            {QStringLiteral("data_dir"), c.dataDir},
+            {QStringLiteral("workers"), QString::number(c.workers)},
+            {QStringLiteral("admin.port"), QString::number(c.adminPort)},
+            {QStringLiteral("tracker.enforce_registration"),
+             c.tracker.enforceRegistration ? QStringLiteral("true") : QStringLiteral("false")},
+            {QStringLiteral("tracker.announce_interval"),
+             QString::number(c.tracker.announceInterval)},
+        };
+        QCOMPARE(seen.value(key), value);
+    }
+
+    void refusals_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QStringList>("env");
+        QTest::addColumn<QByteArray>("toml");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("port out of range")
+            << QStringList{QStringLiteral("--http-port"), QStringLiteral("70000")} << QStringList{}
+            << QByteArray() << QStringLiteral("out of range");
+        QTest::newRow("port not a number")
+            << QStringList{QStringLiteral("--udp-port=abc")} << QStringList{} << QByteArray()
+            << QStringLiteral("integer");
+        QTest::newRow("unknown flag") << QStringList{QStringLiteral("--bogus")} << QStringList{}
+                                      << QByteArray() << QStringLiteral("--bogus");
+        QTest::newRow("flag without value")
+            << QStringList{QStringLiteral("--http-port")} << QStringList{} << QByteArray()
+            << QStringLiteral("needs a value");
+        QTest::newRow("unknown --set key")
+            << QStringList{QStringLiteral("--set"), QStringLiteral("nope.key=1")} << QStringList{}
+            << QByteArray() << QStringLiteral("nope.key");
+        QTest::newRow("unknown env")
+            << QStringList{} << QStringList{QStringLiteral("SWARMKEEPER_BOGUS=1")} << QByteArray()
+            << QStringLiteral("SWARMKEEPER_BOGUS");
+        QTest::newRow("bad env bool")
+            << QStringList{}
+            << QStringList{QStringLiteral("SWARMKEEPER_TRACKER_TRUST_CLIENT_IP=maybe")}
+            << QByteArray() << QStringLiteral("true or false");
+        QTest::newRow("toml unknown key")
+            << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = 1\nbogus = 2\n")
+            << QStringLiteral(":3: tracker.bogus: unknown key");
+        QTest::newRow("toml unknown section key")
+            << QStringList{} << QStringList{} << QByteArray("[nope]\nx = 1\n")
+            << QStringLiteral("nope.x");
+        QTest::newRow("toml wrong type")
+            << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = \"80\"\n")
+            << QStringLiteral("expected an integer");
+        QTest::newRow("toml syntax")
+            << QStringList{} << QStringList{} << QByteArray("[tracker\n") << QStringLiteral(":1:");
+        QTest::newRow("bad address")
+            << QStringList{QStringLiteral("--bind"), QStringLiteral("not-an-ip")} << QStringList{}
+            << QByteArray() << QStringLiteral("IP address");
+        QTest::newRow("timeout below interval")
+            << QStringList{QStringLiteral("--set"), QStringLiteral("tracker.peer_timeout=600")}
+            << QStringList{} << QByteArray() << QStringLiteral("peer_timeout");
+        QTest::newRow("both ports off")
+            << QStringList{QStringLiteral("--http-port=-1"), QStringLiteral("--udp-port=-1")}
+            << QStringList{} << QByteArray() << QStringLiteral("disabled");
+    }
+    void refusals()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QStringList, env);
+        QFETCH(QByteArray, toml);
+        QFETCH(QString, mentions);
+        QTemporaryDir dir;
+        if (!toml.isEmpty())
+            args << QStringLiteral("--config") << writeFile(dir, toml);
+        QString err;
+        QVERIFY(!app::parseCommandLine(args, env, &err));
+        QVERIFY2(err.contains(mentions), qPrintable(err));
+    }
+
+    void defaultConfigRoundTrips()
+    {
+        QTemporaryDir dir;
+        const QString path = writeFile(dir, app::defaultConfigToml().toUtf8());
+        QString err;
+        const auto cl = app::parseCommandLine({QStringLiteral("--config"), path}, {}, &err);
+        QVERIFY2(cl, qPrintable(err));
+        QCOMPARE(cl->config.httpPort, 8080);
+    }
+
+    void helpListsFlags()
+    {
+        const QString help = app::helpText();
+        for (const char *flag :
+             {"--config", "--data-dir", "--http-port", "--udp-port", "--admin-port", "--workers",
+              "--print-default-config", "--set", "tracker.max_numwant"})
+            QVERIFY2(help.contains(QLatin1String(flag)), flag);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConfig)
+#include "tst_config.moc"

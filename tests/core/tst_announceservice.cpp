@@ -1,0 +1,260 @@
+// Tests AnnounceService: authentication, registration policy, numwant, intervals, scrape rules.
+#include "server/core/announceservice.h"
+
+#include <QTest>
+
+#include <map>
+
+using namespace sk;
+using proto::TrackerError;
+
+namespace {
+// A PeerStore that records what the service asked of it.
+class RecordingStore final : public core::PeerStore
+{
+public:
+    std::optional<core::PreviousPeer> announce(const core::PeerAnnounce &a,
+                                               proto::AnnounceResult &out) override
+    {
+        last = a;
+        ++announces;
+        out.complete = 3;
+        out.incomplete = 4;
+        return std::nullopt;
+    }
+    proto::ScrapeEntry scrape(const proto::InfoHash &ih) const override
+    {
+        proto::ScrapeEntry e;
+        e.infoHash = ih;
+        e.complete = 9;
+        return e;
+    }
+    std::size_t expire(std::int64_t) override { return 0; }
+    void removeSwarm(const proto::InfoHash &) override {}
+    void removeUser(core::UserId) override {}
+    core::PeerStoreStats stats() const override { return {}; }
+
+    core::PeerAnnounce last;
+    int announces = 0;
+};
+
+const proto::Passkey kPasskey =
+    *proto::Passkey::fromText(QByteArrayView("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+const proto::Passkey kOther =
+    *proto::Passkey::fromText(QByteArrayView("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"));
+
+proto::InfoHash registered()
+{
+    proto::InfoHash h;
+    h.bytes.fill(1);
+    return h;
+}
+
+proto::AnnounceRequest request()
+{
+    proto::AnnounceRequest r;
+    r.infoHash = registered();
+    r.passkey = kPasskey;
+    r.clientIp = proto::IpAddress::fromV4(0x7F000001);
+    r.port = 6881;
+    r.left = 10;
+    return r;
+}
+} // namespace
+
+class TestAnnounceService : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void refusals_data();
+    void refusals();
+    void announcePassesPeer();
+    void numwant_data();
+    void numwant();
+    void jitterOnlyShortens();
+    void trustClientIp_data();
+    void trustClientIp();
+    void unregisteredAllowedWhenNotEnforced();
+    void scrape_data();
+    void scrape();
+
+private:
+    core::Registry m_registry;
+    RecordingStore m_store;
+    core::ManualClock m_clock;
+};
+
+void TestAnnounceService::init()
+{
+    m_registry.putUser({7, kPasskey, true});
+    m_registry.putTorrent(1, registered());
+    m_store = RecordingStore();
+}
+
+void TestAnnounceService::refusals_data()
+{
+    QTest::addColumn<int>("mutation");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("no passkey") << 0 << int(TrackerError::MissingPasskey);
+    QTest::newRow("unknown passkey") << 1 << int(TrackerError::UnknownPasskey);
+    QTest::newRow("unregistered torrent") << 2 << int(TrackerError::UnregisteredTorrent);
+}
+
+void TestAnnounceService::refusals()
+{
+    QFETCH(int, mutation);
+    QFETCH(int, expected);
+    core::AnnounceService service(m_registry, m_store, m_clock, {});
+    auto r = request();
+    if (mutation == 0)
+        r.passkey.reset();
+    if (mutation == 1)
+        r.passkey = kOther;
+    if (mutation == 2)
+        r.infoHash.bytes[0] = 9;
+    proto::AnnounceResult out;
+    QCOMPARE(int(service.announce(r, core::PeerFamilies::Any, out)), expected);
+    QCOMPARE(m_store.announces, 0); // a refused announce changes nothing
+    QCOMPARE(service.counters().failures.load(), 1u);
+}
+
+void TestAnnounceService::announcePassesPeer()
+{
+    core::AnnounceService service(m_registry, m_store, m_clock, {});
+    auto r = request();
+    r.uploaded = 11;
+    r.downloaded = 22;
+    r.event = proto::AnnounceEvent::Started;
+    proto::AnnounceResult out;
+    QCOMPARE(service.announce(r, core::PeerFamilies::V4Only, out), TrackerError::None);
+    QCOMPARE(m_store.last.userId, 7u);
+    QCOMPARE(m_store.last.uploaded, 11u);
+    QCOMPARE(m_store.last.downloaded, 22u);
+    QCOMPARE(m_store.last.now, m_clock.now());
+    QCOMPARE(m_store.last.families, core::PeerFamilies::V4Only);
+    QCOMPARE(m_store.last.endpoint.port(), 6881);
+    QCOMPARE(out.complete, 3u);
+    QCOMPARE(out.minInterval, 900u);
+}
+
+void TestAnnounceService::numwant_data()
+{
+    QTest::addColumn<int>("numwant");
+    QTest::addColumn<int>("event");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("default") << -1 << 0 << 50;
+    QTest::newRow("asked 10") << 10 << 0 << 10;
+    QTest::newRow("capped") << 5000 << 0 << 200;
+    QTest::newRow("zero") << 0 << 0 << 0;
+    QTest::newRow("stopped wants none") << 30 << int(proto::AnnounceEvent::Stopped) << 0;
+}
+
+void TestAnnounceService::numwant()
+{
+    QFETCH(int, numwant);
+    QFETCH(int, event);
+    QFETCH(int, expected);
+    core::AnnounceService service(m_registry, m_store, m_clock, {});
+    auto r = request();
+    r.numwant = numwant;
+    r.event = proto::AnnounceEvent(event);
+    proto::AnnounceResult out;
+    QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
+    QCOMPARE(int(m_store.last.numwant), expected);
+}
+
+void TestAnnounceService::jitterOnlyShortens()
+{
+    core::TrackerSettings s;
+    s.announceInterval = 1000;
+    s.intervalJitterPercent = 10;
+    core::AnnounceService service(m_registry, m_store, m_clock, s);
+    std::uint32_t lo = 1000, hi = 0;
+    for (int i = 0; i < 2000; ++i) {
+        const auto v = service.jitteredInterval();
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    QVERIFY(hi <= 1000);
+    QVERIFY(lo >= 900);
+    QVERIFY(hi - lo > 50); // it does spread
+}
+
+void TestAnnounceService::trustClientIp_data()
+{
+    QTest::addColumn<bool>("trust");
+    QTest::addColumn<quint32>("expected");
+    QTest::newRow("source address by default") << false << 0x7F000001u;
+    QTest::newRow("claimed address when trusted") << true << 0x0A000005u;
+}
+
+void TestAnnounceService::trustClientIp()
+{
+    QFETCH(bool, trust);
+    QFETCH(quint32, expected);
+    core::TrackerSettings s;
+    s.trustClientIp = trust;
+    core::AnnounceService service(m_registry, m_store, m_clock, s);
+    auto r = request();
+    r.claimedIp = proto::IpAddress::fromV4(0x0A000005u);
+    proto::AnnounceResult out;
+    QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
+    QCOMPARE(m_store.last.endpoint.ip().v4HostOrder(), expected);
+}
+
+void TestAnnounceService::unregisteredAllowedWhenNotEnforced()
+{
+    core::TrackerSettings s;
+    s.enforceRegistration = false;
+    core::AnnounceService service(m_registry, m_store, m_clock, s);
+    auto r = request();
+    r.infoHash.bytes[0] = 9;
+    proto::AnnounceResult out;
+    QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
+    QCOMPARE(m_store.announces, 1);
+}
+
+void TestAnnounceService::scrape_data()
+{
+    QTest::addColumn<bool>("withPasskey");
+    QTest::addColumn<bool>("anonymous");
+    QTest::addColumn<int>("hashes");
+    QTest::addColumn<int>("expected");
+    QTest::addColumn<int>("registeredCount"); // expected `complete` of the registered entry
+    QTest::newRow("with passkey") << true << false << 1 << int(TrackerError::None) << 9;
+    QTest::newRow("no passkey refused")
+        << false << false << 1 << int(TrackerError::MissingPasskey) << 0;
+    QTest::newRow("anonymous allowed (UDP)") << false << true << 1 << int(TrackerError::None) << 9;
+    QTest::newRow("no hashes: no full scrape")
+        << true << false << 0 << int(TrackerError::MissingInfoHash) << 0;
+}
+
+void TestAnnounceService::scrape()
+{
+    QFETCH(bool, withPasskey);
+    QFETCH(bool, anonymous);
+    QFETCH(int, hashes);
+    QFETCH(int, expected);
+    QFETCH(int, registeredCount);
+    core::AnnounceService service(m_registry, m_store, m_clock, {});
+    proto::ScrapeRequest r;
+    if (withPasskey)
+        r.passkey = kPasskey;
+    if (hashes) {
+        r.infoHashes.push_back(registered());
+        proto::InfoHash unknown;
+        unknown.bytes.fill(5);
+        r.infoHashes.push_back(unknown);
+    }
+    proto::ScrapeResult out;
+    QCOMPARE(int(service.scrape(r, anonymous, out)), expected);
+    if (expected == int(TrackerError::None)) {
+        QCOMPARE(out.files.size(), 2u);
+        QCOMPARE(int(out.files[0].complete), registeredCount);
+        QCOMPARE(out.files[1].complete, 0u); // unregistered scrapes as zeros
+    }
+}
+
+QTEST_GUILESS_MAIN(TestAnnounceService)
+#include "tst_announceservice.moc"

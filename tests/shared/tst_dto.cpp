@@ -1,0 +1,55 @@
+// Tests the admin API DTOs: JSON round trips, large counters, rejected shapes.
+#include "shared/api/dto.h"
+
+#include <QTest>
+
+using namespace sk;
+
+class TestDto : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void userRoundTrip_data()
+    {
+        QTest::addColumn<quint64>("uploaded");
+        QTest::newRow("zero") << quint64(0);
+        QTest::newRow("terabytes") << (quint64(5) << 40);
+        QTest::newRow("above 2^53 travels as a string") << ((quint64(1) << 60) + 1);
+    }
+    void userRoundTrip()
+    {
+        QFETCH(quint64, uploaded);
+        api::UserDto u{
+            7, QStringLiteral("alice"), QStringLiteral("p"), uploaded, 3, false, 1'700'000'000};
+        const QJsonObject o = u.toJson();
+        QCOMPARE(o.value(QStringLiteral("created_at")).toString(),
+                 QStringLiteral("2023-11-14T22:13:20Z"));
+        const auto back = api::UserDto::fromJson(o);
+        QVERIFY(back);
+        QCOMPARE(back->uploaded, u.uploaded);
+        QCOMPARE(back->canLeech, false);
+        QCOMPARE(back->createdAt, u.createdAt);
+    }
+    void torrentRoundTrip()
+    {
+        api::TorrentDto t;
+        t.id = 3;
+        t.infoHash.bytes.fill(0xAB);
+        t.seeders = 4;
+        const auto back = api::TorrentDto::fromJson(t.toJson());
+        QVERIFY(back);
+        QCOMPARE(back->infoHash, t.infoHash);
+        QCOMPARE(t.toJson().value(QStringLiteral("info_hash")).toString(),
+                 QString(40, QLatin1Char('a')).replace(QStringLiteral("aa"), QStringLiteral("ab")));
+        QCOMPARE(back->seeders, 4u);
+    }
+    void rejects()
+    {
+        QVERIFY(!api::UserDto::fromJson(QJsonObject{}));
+        QVERIFY(!api::TorrentDto::fromJson(QJsonObject{
+            {QStringLiteral("id"), 1}, {QStringLiteral("info_hash"), QStringLiteral("xyz")}}));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDto)
+#include "tst_dto.moc"
