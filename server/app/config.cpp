@@ -509,7 +509,7 @@ QString helpText()
     for (const FlagAlias &al : kAliases)
         out += QStringLiteral("  %1 VALUE%2same as --set %3=VALUE\n")
                    .arg(QLatin1String(al.flag))
-                   .arg(QString(qMax(1, 16 - int(qstrlen(al.flag))), QLatin1Char(' ')))
+                   .arg(QString(qMax(1, 18 - int(qstrlen(al.flag))), QLatin1Char(' ')))
                    .arg(QLatin1String(al.key));
     out += QStringLiteral(
         "\nEnvironment:\n"

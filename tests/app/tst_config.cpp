@@ -165,6 +165,15 @@ private Q_SLOTS:
         QCOMPARE(cl->config.httpPort, 8080);
     }
 
+    void documentationMatches()
+    {
+        // docs/configuration.md holds the printed defaults: regenerate it when a key changes.
+        QFile doc(QStringLiteral(SK_SOURCE_DIR "/docs/configuration.md"));
+        QVERIFY(doc.open(QIODevice::ReadOnly));
+        QVERIFY2(QString::fromUtf8(doc.readAll()).contains(app::defaultConfigToml()),
+                 "docs/configuration.md is stale: regenerate it from --print-default-config");
+    }
+
     void helpListsFlags()
     {
         const QString help = app::helpText();
