@@ -149,6 +149,11 @@ const std::vector<Field> &fields()
                               "instead of the packet's source address.",
                               [](Config &c) -> bool & { return c.tracker.trustClientIp; }));
 
+        t.push_back(boolField("tracker.exclude_own_peers",
+                              "Never return a user's own clients as peers (the announcing client "
+                              "itself is never returned).",
+                              [](Config &c) -> bool & { return c.tracker.excludeOwnPeers; }));
+
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",
                              [](Config &c) -> int & { return c.http.maxConnections; }));

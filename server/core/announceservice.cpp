@@ -71,6 +71,7 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
                     : std::min(wanted, m_settings.maxNumwant);
     a.families = families;
     a.wantPeerIds = !request.compact && !request.noPeerId;
+    a.excludeOwnUser = m_settings.excludeOwnPeers;
 
     m_peers.announce(a, out);
     out.interval = jitteredInterval();

@@ -35,6 +35,7 @@ struct PeerAnnounce
     std::uint32_t numwant = 0; // already capped by the caller
     PeerFamilies families = PeerFamilies::Any;
     bool wantPeerIds = false; // dictionary (non-compact) replies need peer ids
+    bool excludeOwnUser = true; // off: a user's other clients may be returned (never itself)
 };
 
 // What the store knew about the announcing peer before this announce: the accounting

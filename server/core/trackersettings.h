@@ -15,6 +15,7 @@ struct TrackerSettings
     std::uint32_t maxNumwant = 200;  // bounds reply size and selection work
     bool enforceRegistration = true; // unknown info_hashes are refused
     bool trustClientIp = false;      // honour ip=/ipv4=/ipv6= (and the UDP IP field)
+    bool excludeOwnPeers = true;     // never give a user the peers of its own clients
 };
 
 } // namespace sk::core

@@ -194,8 +194,10 @@ void Swarm::select(const core::PeerAnnounce &a, bool requesterSeeds,
         const std::size_t start = n > wanted ? core::fastRandom() % n : 0;
         for (std::size_t k = 0; k < n && wanted > 0; ++k) {
             const Peer &p = list[(start + k) % n];
-            if (p.userId == a.userId || !familyMatches(a.families, p.endpoint))
-                continue; // never hand a user its own peers (or the announcer itself)
+            // Never the announcer itself; by default none of its user's other clients either.
+            if ((p.userId == a.userId && (a.excludeOwnUser || p.peerId == a.peerId)) ||
+                !familyMatches(a.families, p.endpoint))
+                continue;
             if (p.endpoint.v6) {
                 out.peers6.append(p.endpoint.compactView());
                 if (a.wantPeerIds)

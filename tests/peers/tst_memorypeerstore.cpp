@@ -63,6 +63,7 @@ private Q_SLOTS:
     void selection_data();
     void selection();
     void neverOwnUser();
+    void ownUserWhenAllowed();
     void seederBecomesLeecherAndBack();
     void stoppedRemoves();
     void completedCountsOnce();
@@ -131,6 +132,21 @@ void TestMemoryPeerStore::neverOwnUser()
     store.announce(announce(1, 7, 3, 10), mine); // user 7 leeches from another client
     QCOMPARE(mine.peers4.size(), 6);
     QCOMPARE(mine.peers4, announce(1, 8, 2, 0).endpoint.compactView().toByteArray());
+}
+
+void TestMemoryPeerStore::ownUserWhenAllowed()
+{
+    MemoryPeerStore store;
+    proto::AnnounceResult out;
+    store.announce(announce(1, 7, 1, 0), out); // user 7's seedbox
+    auto a = announce(1, 7, 3, 10);            // user 7's home client
+    a.excludeOwnUser = false;
+    proto::AnnounceResult mine;
+    store.announce(a, mine);
+    QCOMPARE(mine.peers4, announce(1, 7, 1, 0).endpoint.compactView().toByteArray());
+    proto::AnnounceResult again; // the announcer itself is never among its peers
+    store.announce(a, again);
+    QCOMPARE(again.peers4.size(), 6);
 }
 
 void TestMemoryPeerStore::seederBecomesLeecherAndBack()
