@@ -310,6 +310,11 @@ bool loadToml(Config &c, const QString &path, QString *error)
     for (const auto &[k, node] : root) {
         const QString top = QString::fromStdString(std::string(k.str()));
         if (const toml::table *section = node.as_table()) {
+            bool known = false;
+            for (const Field &f : fields())
+                known = known || f.key.startsWith(top + QLatin1Char('.'));
+            if (!known) // also an empty [section]: a typo must not pass silently
+                return fail(node, top, QStringLiteral("unknown section"));
             for (const auto &[k2, node2] : *section) {
                 const QString key =
                     top + QLatin1Char('.') + QString::fromStdString(std::string(k2.str()));

@@ -41,6 +41,10 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     m_counters.announces.fetch_add(1, std::memory_order_relaxed);
     UserInfo user;
     TrackerError error = authenticate(request.passkey, user);
+    // A peer without a port cannot be reached: refuse it here so that HTTP and UDP agree.
+    if (error == TrackerError::None && request.port == 0 &&
+        request.event != proto::AnnounceEvent::Stopped)
+        error = TrackerError::InvalidPort;
     if (error == TrackerError::None && m_settings.enforceRegistration &&
         !m_registry.torrentId(request.infoHash))
         error = TrackerError::UnregisteredTorrent;

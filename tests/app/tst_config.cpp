@@ -125,7 +125,8 @@ private Q_SLOTS:
             << QStringLiteral(":3: tracker.bogus: unknown key");
         QTest::newRow("toml unknown section key")
             << QStringList{} << QStringList{} << QByteArray("[nope]\nx = 1\n")
-            << QStringLiteral("nope.x");
+            << QStringLiteral(":1: nope: unknown section");
+        QTest::newRow("toml empty unknown section") << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = 1\n\n[bogus]\n") << QStringLiteral(":4: bogus: unknown section");
         QTest::newRow("toml wrong type")
             << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = \"80\"\n")
             << QStringLiteral("expected an integer");

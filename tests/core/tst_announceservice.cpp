@@ -99,6 +99,7 @@ void TestAnnounceService::refusals_data()
     QTest::newRow("no passkey") << 0 << int(TrackerError::MissingPasskey);
     QTest::newRow("unknown passkey") << 1 << int(TrackerError::UnknownPasskey);
     QTest::newRow("unregistered torrent") << 2 << int(TrackerError::UnregisteredTorrent);
+    QTest::newRow("port 0") << 3 << int(TrackerError::InvalidPort);
 }
 
 void TestAnnounceService::refusals()
@@ -113,6 +114,8 @@ void TestAnnounceService::refusals()
         r.passkey = kOther;
     if (mutation == 2)
         r.infoHash.bytes[0] = 9;
+    if (mutation == 3)
+        r.port = 0;
     proto::AnnounceResult out;
     QCOMPARE(int(service.announce(r, core::PeerFamilies::Any, out)), expected);
     QCOMPARE(m_store.announces, 0); // a refused announce changes nothing
