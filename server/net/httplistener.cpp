@@ -19,8 +19,8 @@ public:
         m_socket->setSocketDescriptor(fd);
         // Qt reads from the kernel into an unbounded buffer by default; bounding it turns a
         // flood into TCP backpressure. Twice the largest request keeps one always readable.
-        m_socket->setReadBufferSize(2 * (listener->settings().maxRequestLine +
-                                         listener->settings().maxHeaderBytes) + 4096);
+        m_socket->setReadBufferSize(
+            2 * (listener->settings().maxRequestLine + listener->settings().maxHeaderBytes) + 4096);
         m_lastActivity = listener->now();
         m_client =
             proto::IpAddress::fromHostAddress(m_socket->peerAddress()).value_or(proto::IpAddress{});
