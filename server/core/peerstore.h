@@ -34,7 +34,7 @@ struct PeerAnnounce
     std::int64_t now = 0;
     std::uint32_t numwant = 0; // already capped by the caller
     PeerFamilies families = PeerFamilies::Any;
-    bool wantPeerIds = false; // dictionary (non-compact) replies need peer ids
+    bool wantPeerIds = false;   // dictionary (non-compact) replies need peer ids
     bool excludeOwnUser = true; // off: a user's other clients may be returned (never itself)
 };
 

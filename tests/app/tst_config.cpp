@@ -126,7 +126,9 @@ private Q_SLOTS:
         QTest::newRow("toml unknown section key")
             << QStringList{} << QStringList{} << QByteArray("[nope]\nx = 1\n")
             << QStringLiteral(":1: nope: unknown section");
-        QTest::newRow("toml empty unknown section") << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = 1\n\n[bogus]\n") << QStringLiteral(":4: bogus: unknown section");
+        QTest::newRow("toml empty unknown section")
+            << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = 1\n\n[bogus]\n")
+            << QStringLiteral(":4: bogus: unknown section");
         QTest::newRow("toml wrong type")
             << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = \"80\"\n")
             << QStringLiteral("expected an integer");
