@@ -64,7 +64,6 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     a.uploaded = request.uploaded;
     a.downloaded = request.downloaded;
     a.left = request.left;
-    a.key = request.key;
     a.event = request.event;
     a.now = m_clock.now();
     const std::uint32_t wanted = request.numwant < 0 ? m_settings.defaultNumwant

@@ -29,7 +29,6 @@ struct PeerAnnounce
     std::uint64_t uploaded = 0;
     std::uint64_t downloaded = 0;
     std::uint64_t left = 0;
-    std::uint32_t key = 0;
     proto::AnnounceEvent event = proto::AnnounceEvent::None;
     std::int64_t now = 0;
     std::uint32_t numwant = 0; // already capped by the caller

@@ -5,6 +5,10 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <algorithm>
+#include <cerrno>
+#include <sys/socket.h>
+
 namespace sk::net {
 
 namespace http = proto::http;
@@ -44,7 +48,15 @@ private:
             m_socket->readAll(); // a reply with Connection: close is on its way: ignore the rest
             return;
         }
-        m_in.append(m_socket->readAll());
+        // Straight into the tail of the parse buffer: readAll() would allocate a new array for
+        // every segment.
+        const qint64 avail = m_socket->bytesAvailable();
+        if (avail > 0) {
+            const qsizetype old = m_in.size();
+            m_in.resize(old + avail);
+            const qint64 got = m_socket->read(m_in.data() + old, avail);
+            m_in.resize(old + std::max<qint64>(got, 0));
+        }
         const http::Limits &limits = m_listener->limits();
         const HttpSettings &settings = m_listener->settings();
         QByteArray out;
@@ -76,13 +88,36 @@ private:
         else
             m_in.remove(0, offset);
         if (!out.isEmpty())
-            m_socket->write(out);
+            send(out);
+        if (m_finished)
+            return;
         if (m_closing) {
             m_socket->disconnectFromHost(); // flushes what was written, then closes
         } else if (m_socket->bytesToWrite() > settings.maxPendingOutput) {
             m_socket->abort(); // pipelines requests but does not read replies
             finish();
         }
+    }
+
+    // With nothing queued in the socket, the reply goes to the kernel at once: QTcpSocket::write
+    // would queue it and arm a write notifier for the next loop pass, twice the event-loop
+    // work per keep-alive request. Whatever the kernel does not take is queued as before.
+    void send(const QByteArray &out)
+    {
+        qsizetype sent = 0;
+        if (m_socket->bytesToWrite() == 0) {
+            const ssize_t n =
+                ::send(static_cast<int>(m_socket->socketDescriptor()), out.constData(),
+                       static_cast<std::size_t>(out.size()), MSG_NOSIGNAL);
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                m_socket->abort(); // the peer is gone: nothing to flush
+                finish();
+                return;
+            }
+            sent = n > 0 ? n : 0;
+        }
+        if (sent < out.size())
+            m_socket->write(out.constData() + sent, out.size() - sent);
     }
 
     void finish()

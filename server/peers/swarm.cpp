@@ -4,11 +4,21 @@
 #include "server/core/random.h"
 
 #include <algorithm>
+#include <random>
 
 namespace sk::peers {
 
 namespace {
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+// A per-process secret in the index hash: peer_ids are client-chosen, and without it a user
+// could pick ids that all land in one probe run and slow every lookup in a swarm.
+std::uint64_t makeIndexSeed()
+{
+    std::random_device rd;
+    return (std::uint64_t(rd()) << 32) ^ rd();
+}
+const std::uint64_t kIndexSeed = makeIndexSeed();
 
 Peer makePeer(const core::PeerAnnounce &a)
 {
@@ -18,7 +28,6 @@ Peer makePeer(const core::PeerAnnounce &a)
     p.left = a.left;
     p.userId = a.userId;
     p.lastAnnounce = static_cast<std::uint32_t>(a.now);
-    p.key = a.key;
     p.peerId = a.peerId;
     p.endpoint = a.endpoint;
     return p;
@@ -42,11 +51,7 @@ using Swarm = MemoryPeerStore::Swarm;
 
 std::size_t Swarm::hashKey(std::uint32_t user, const proto::PeerId &id)
 {
-    std::uint64_t h = id.hash() ^ (std::uint64_t(user) * 0x9E3779B97F4A7C15ull);
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 29;
-    return static_cast<std::size_t>(h);
+    return id.hash(kIndexSeed ^ (std::uint64_t(user) * 0x9E3779B97F4A7C15ull));
 }
 
 std::size_t Swarm::findSlot(std::uint32_t user, const proto::PeerId &id) const
@@ -120,6 +125,10 @@ void Swarm::indexRehash(std::size_t capacity)
 Swarm::Ref Swarm::append(bool seeder, const Peer &p)
 {
     std::vector<Peer> &list = seeder ? m_seeders : m_leechers;
+    // Grow by half instead of doubling: a swarm that just crossed a power of two would
+    // otherwise carry up to 50% empty slots, the largest part of a peer's memory.
+    if (list.size() == list.capacity())
+        list.reserve(list.capacity() < 4 ? 4 : list.capacity() + list.capacity() / 2);
     list.push_back(p);
     const Ref ref = static_cast<Ref>(list.size() - 1) | (seeder ? kSeederBit : 0);
     indexInsert(ref);
@@ -186,14 +195,19 @@ void Swarm::select(const core::PeerAnnounce &a, bool requesterSeeds,
                    proto::AnnounceResult &out) const
 {
     std::uint32_t wanted = a.numwant;
+    // One allocation (or none, when the caller reuses its result) instead of growth steps.
+    const qsizetype room = qsizetype(std::min<std::size_t>(wanted, size())) * 6;
+    if (a.families != core::PeerFamilies::V6Only && out.peers4.capacity() < room)
+        out.peers4.reserve(room);
     auto take = [&](const std::vector<Peer> &list) {
         const std::size_t n = list.size();
         if (n == 0 || wanted == 0)
             return;
         // A random window start spreads load over the swarm without shuffling it.
         const std::size_t start = n > wanted ? core::fastRandom() % n : 0;
-        for (std::size_t k = 0; k < n && wanted > 0; ++k) {
-            const Peer &p = list[(start + k) % n];
+        std::size_t i = start;
+        for (std::size_t k = 0; k < n && wanted > 0; ++k, i = (i + 1 == n) ? 0 : i + 1) {
+            const Peer &p = list[i];
             // Never the announcer itself; by default none of its user's other clients either.
             if ((p.userId == a.userId && (a.excludeOwnUser || p.peerId == a.peerId)) ||
                 !familyMatches(a.families, p.endpoint))

@@ -8,7 +8,9 @@
 
 namespace sk::peers {
 
-// 80 bytes; fields ordered by alignment so no padding is wasted between them.
+// 72 bytes; fields ordered by alignment so no padding is wasted between them. One byte is
+// still free before the size grows to 80 (the BEP key is parsed but not kept: we identify a
+// client by its user and peer_id, never by key).
 struct Peer
 {
     std::uint64_t uploaded = 0;
@@ -16,11 +18,10 @@ struct Peer
     std::uint64_t left = 0;
     std::uint32_t userId = 0;
     std::uint32_t lastAnnounce = 0; // Unix seconds; fits until 2106
-    std::uint32_t key = 0;
     proto::PeerId peerId;
     proto::PeerEndpoint endpoint; // reply-ready compact bytes
 };
-static_assert(sizeof(Peer) <= 80, "Peer grew: check the per-peer memory budget");
+static_assert(sizeof(Peer) <= 72, "Peer grew: check the per-peer memory budget");
 
 class MemoryPeerStore::Swarm
 {
@@ -34,6 +35,7 @@ public:
     std::uint32_t leechers() const { return static_cast<std::uint32_t>(m_leechers.size()); }
     std::uint32_t completed() const { return m_completed; }
     bool empty() const { return m_seeders.empty() && m_leechers.empty(); }
+    std::size_t size() const { return m_seeders.size() + m_leechers.size(); }
     // Checks that the index and the vectors agree (tests only).
     bool consistent() const;
 

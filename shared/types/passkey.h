@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 
@@ -47,12 +48,17 @@ struct Passkey
 
     friend bool operator==(const Passkey &, const Passkey &) = default;
 
+    // Multiply-xorshift over four 8-byte words (FNV byte by byte was slower per announce).
     std::size_t hash() const
     {
-        std::uint64_t h = 1469598103934665603ull;
-        for (char c : chars)
-            h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-        return static_cast<std::size_t>(h ^ (h >> 29));
+        std::uint64_t h = 0x9E3779B97F4A7C15ull;
+        for (std::size_t i = 0; i < chars.size(); i += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, chars.data() + i, sizeof w);
+            h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+            h ^= h >> 31;
+        }
+        return static_cast<std::size_t>(h);
     }
 };
 

@@ -3,13 +3,20 @@
 # Each tracker is pinned to core 0, the load (../shared/bench/measure.sh) to core 1, over the
 # shared pool of 1000 torrents and 10000 peers; then the peer-memory probe. Prints RESULT lines.
 #
-# Environment: DURATION (s per test, default 10), ROUNDS (default 1), SHARED (default ../shared)
+# Memory: each tracker, freshly started, is filled over UDP (announces only, numwant 0) from a
+# pool of 1000 torrents x 1M peer ids for FILL_S seconds (default 5, about 1M distinct peers
+# here); the peers it then holds are counted by scraping the pool (count_peers.py), and its RSS
+# is reported per peer, in all and above the empty process, after 3 s idle (swarmkeeperd runs its
+# reaper every second there, which also hands malloc's free pages back; the default is 60 s).
+#
+# Environment: DURATION (s per test, default 10), ROUNDS (default 1), SHARED (default ../shared),
+#              FILL_S (default 5)
 # swarmkeeperd runs twice: with the default exclude_own_peers (every load peer is one user, so
 # replies hold no peers) and with it off (replies hold peers, like opentracker's: the fair one).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"; ROOT="$(cd "$HERE/../.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"; BENCH="$SHARED/bench"
-DURATION="${DURATION:-10}"; ROUNDS="${ROUNDS:-1}"
+DURATION="${DURATION:-10}"; ROUNDS="${ROUNDS:-1}"; FILL_S="${FILL_S:-5}"
 export DURATION TORRENTS=1000 PEERS=10000
 [ -x "$BENCH/measure.sh" ] || { echo "no $BENCH/measure.sh" >&2; exit 2; }
 "$ROOT/scripts/deps.sh" bench
@@ -29,11 +36,11 @@ run_opentracker() {
     "$BENCH/run_opentracker.sh" stop "$OTDIR" --rm >/dev/null; OTDIR=""
 }
 
-run_swarmkeeper() { # $1 round, $2 exclude_own_peers
-    local data="$OUT/sk-data-$1-$2"; mkdir -p "$data"
+start_swarmkeeper() { # $1 data dir name, $2 exclude_own_peers, [more flags]; sets SKPID
+    local data="$OUT/$1" exclude="$2"; shift 2; mkdir -p "$data"
     SWARMKEEPER_ADMIN_TOKEN=$TOKEN taskset -c 0 "$SK" --data-dir "$data" --workers 1 \
         --bind 127.0.0.1 --http-port 18080 --udp-port 18081 --admin-port 18082 \
-        --set tracker.exclude_own_peers="$2" > "$data/log" 2>&1 &
+        --set tracker.exclude_own_peers="$exclude" "$@" > "$data/log" 2>&1 &
     SKPID=$!
     for _ in $(seq 1 100); do grep -q listening "$data/log" 2>/dev/null && break; sleep 0.1; done
     grep -q listening "$data/log" || { cat "$data/log"; exit 1; }
@@ -41,11 +48,46 @@ run_swarmkeeper() { # $1 round, $2 exclude_own_peers
     python3 "$BENCH/pool.py" hashes 1000 | while read -r h; do
         curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -d "{\"info_hash\":\"$h\"}" http://127.0.0.1:18082/admin/torrents
     done
+}
+stop_swarmkeeper() { kill "$SKPID"; wait "$SKPID" 2>/dev/null || true; SKPID=""; }
+rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+
+# fill_and_count NAME PID UDP_PORT SCRAPE_URL [UDPLOAD_ARGS...]: the memory phase for one tracker
+fill_and_count() {
+    local name="$1" pid="$2" port="$3" scrape="$4"; shift 4
+    local r0; r0="$(rss_kib "$pid")"
+    taskset -c 1 "$UDPLOAD" 127.0.0.1 "$port" "$FILL_S" 1000 1000000 --scrape-pct 0 --numwant 0 \
+        --quiet "$@" > "$OUT/fill-$name.txt" 2>&1 || true
+    local r1 r2 peers; r1="$(rss_kib "$pid")"
+    sleep 3 # idle: swarmkeeperd's reaper pass (reap_interval=1 here) trims malloc's free pages
+    r2="$(rss_kib "$pid")"
+    peers="$(BENCH_DIR="$BENCH" python3 "$HERE/count_peers.py" "$scrape" 1000)"
+    awk -v n="$name" -v p="$peers" -v a="$r0" -v b="$r2" -v f="$r1" 'BEGIN{
+        printf "RESULT tracker=%s test=memory peers=%d rss_empty_kib=%d rss_after_fill_kib=%d rss_idle_kib=%d bytes_per_peer=%.1f bytes_per_peer_above_empty=%.1f\n",
+            n, p, a, f, b, p ? b*1024/p : 0, p ? (b-a)*1024/p : 0 }'
+}
+
+memory_opentracker() {
+    local info; info="$("$BENCH/run_opentracker.sh" start --http 16969 --udp 16969 --cpu 0 --pool 1000)"
+    OTDIR="$(sed -n 's/^DIR=//p' <<<"$info")"; local pid; pid="$(sed -n 's/^PID=//p' <<<"$info")"
+    fill_and_count opentracker "$pid" 16969 http://127.0.0.1:16969/scrape
+    "$BENCH/run_opentracker.sh" stop "$OTDIR" --rm >/dev/null; OTDIR=""
+}
+
+memory_swarmkeeper() {
+    start_swarmkeeper sk-data-memory false --set tracker.reap_interval=1
+    fill_and_count swarmkeeper "$SKPID" 18081 "http://127.0.0.1:18080/$PASSKEY/scrape" \
+        --path "/$PASSKEY/announce"
+    stop_swarmkeeper
+}
+
+run_swarmkeeper() { # $1 round, $2 exclude_own_peers
+    start_swarmkeeper "sk-data-$1-$2" "$2"
     TRACKER_PID=$SKPID OUTDIR="$OUT/swarmkeeper-$1-$2" UDP_PATH="/$PASSKEY/announce" \
         "$BENCH/measure.sh" "swarmkeeper-exclude_own_peers=$2" "http://127.0.0.1:18080/$PASSKEY" \
         127.0.0.1:18081 | grep '^RESULT'
-    echo "RESULT tracker=swarmkeeper-exclude_own_peers=$2 test=rss rss_kib=$(awk '/VmRSS/{print $2}' /proc/$SKPID/status)"
-    kill "$SKPID"; wait "$SKPID" 2>/dev/null || true; SKPID=""
+    echo "RESULT tracker=swarmkeeper-exclude_own_peers=$2 test=rss-after-load rss_kib=$(rss_kib "$SKPID")"
+    stop_swarmkeeper
 }
 
 for r in $(seq 1 "$ROUNDS"); do
@@ -53,5 +95,8 @@ for r in $(seq 1 "$ROUNDS"); do
     run_swarmkeeper "$r" false
     run_swarmkeeper "$r" true
 done
+UDPLOAD="${UDPLOAD:-${TMPDIR:-/tmp}/udpload-$(id -u)}" # built by measure.sh
+memory_opentracker
+memory_swarmkeeper
 "$ROOT/build/tests/benchmarks/bench_peermemory" 1000000 1000
 "$ROOT/build/tests/benchmarks/bench_peermemory" 1000000 100000
