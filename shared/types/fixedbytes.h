@@ -85,10 +85,15 @@ template<std::size_t N, typename Tag> struct FixedBytes
             h = (h ^ word(i)) * 0xBF58476D1CE4E5B9ull;
             h ^= h >> 31;
         }
-        if (i < N) {
-            h = (h ^ tail(i)) * 0x94D049BB133111EBull;
-            h ^= h >> 29;
-        }
+        if (i < N)
+            h ^= tail(i);
+        // splitmix64's finalizer: a product only carries low bits upward, so without a full
+        // final mix ids differing in their last digits crowd the low bits an index uses.
+        h ^= h >> 30;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 27;
+        h *= 0x94D049BB133111EBull;
+        h ^= h >> 31;
         return static_cast<std::size_t>(h);
     }
 

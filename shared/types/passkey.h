@@ -58,6 +58,11 @@ struct Passkey
             h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
             h ^= h >> 31;
         }
+        h ^= h >> 30; // splitmix64's finalizer, as in FixedBytes::hash
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 27;
+        h *= 0x94D049BB133111EBull;
+        h ^= h >> 31;
         return static_cast<std::size_t>(h);
     }
 };
