@@ -76,7 +76,7 @@ template<std::size_t N, typename Tag> struct FixedBytes
 
     // Multiply-xorshift over 8-byte words. info_hashes are uniform already; mixing keeps
     // peer_ids (mostly ASCII client prefixes and digits) spread too. A secret seed enters
-    // before the first word, so colliding inputs cannot be built without knowing it.
+    // before the first word, so inputs built to collide need the seed, not just the code.
     std::size_t hash(std::uint64_t seed = 0) const
     {
         std::uint64_t h = (0x9E3779B97F4A7C15ull ^ N) + seed;
