@@ -9,8 +9,8 @@ namespace sk::core {
 using proto::TrackerError;
 
 AnnounceService::AnnounceService(const Registry &registry, PeerStore &peers, const Clock &clock,
-                                 const TrackerSettings &settings)
-    : m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings)
+                                 const TrackerSettings &settings, StatsLedger *ledger)
+    : m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings), m_ledger(ledger)
 {}
 
 std::uint32_t AnnounceService::jitteredInterval() const
@@ -45,9 +45,12 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     if (error == TrackerError::None && request.port == 0 &&
         request.event != proto::AnnounceEvent::Stopped)
         error = TrackerError::InvalidPort;
-    if (error == TrackerError::None && m_settings.enforceRegistration &&
-        !m_registry.torrentId(request.infoHash))
-        error = TrackerError::UnregisteredTorrent;
+    std::optional<TorrentInfo> torrent;
+    if (error == TrackerError::None) {
+        torrent = m_registry.torrent(request.infoHash);
+        if (!torrent && m_settings.enforceRegistration)
+            error = TrackerError::UnregisteredTorrent;
+    }
     if (error != TrackerError::None) {
         m_counters.failures.fetch_add(1, std::memory_order_relaxed);
         return error;
@@ -76,7 +79,26 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     a.wantPeerIds = !request.compact && !request.noPeerId;
     a.excludeOwnUser = m_settings.excludeOwnPeers;
 
-    m_peers.announce(a, out);
+    const AnnounceOutcome outcome = m_peers.announce(a, out);
+    // Unregistered torrents (only with enforce_registration off) have no id to account on.
+    if (m_ledger && torrent) {
+        StatsRecord r;
+        r.sequence = outcome.sequence;
+        r.user = user.id;
+        r.torrent = torrent->id;
+        r.peerId = a.peerId;
+        r.credit = computeCredit(outcome.previous, a.uploaded, a.downloaded, torrent->policy,
+                                 m_settings.globalFreeleech, a.now);
+        r.uploaded = a.uploaded;
+        r.downloaded = a.downloaded;
+        r.left = a.left;
+        r.endpoint = a.endpoint;
+        r.lastAnnounce = a.now;
+        r.stopped = a.event == proto::AnnounceEvent::Stopped;
+        r.completed = a.event == proto::AnnounceEvent::Completed &&
+                      !(outcome.previous && outcome.previous->left == 0);
+        m_ledger->append(r);
+    }
     out.interval = jitteredInterval();
     out.minInterval = m_settings.minAnnounceInterval;
     return TrackerError::None;

@@ -2,6 +2,7 @@
 // update).
 #pragma once
 
+#include "accounting.h"
 #include "clock.h"
 #include "peerstore.h"
 #include "registry.h"
@@ -23,8 +24,9 @@ struct ServiceCounters
 class AnnounceService
 {
 public:
+    // `ledger` receives every announce's credit and totals; null: no accounting (tests).
     AnnounceService(const Registry &registry, PeerStore &peers, const Clock &clock,
-                    const TrackerSettings &settings);
+                    const TrackerSettings &settings, StatsLedger *ledger = nullptr);
 
     // The request's clientIp is the packet source. Errors are values: the front-end maps
     // them to a bencoded `failure reason` or a BEP 15 error packet.
@@ -48,6 +50,7 @@ private:
     PeerStore &m_peers;
     const Clock &m_clock;
     TrackerSettings m_settings;
+    StatsLedger *m_ledger;
     ServiceCounters m_counters;
 };
 

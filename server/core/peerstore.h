@@ -47,6 +47,15 @@ struct PreviousPeer
     std::int64_t lastAnnounce = 0;
 };
 
+// What one announce did to the store. `sequence` orders the announces of one peer (it grows
+// with every announce to a swarm, across swarm re-creation), so that whoever receives the
+// records of several workers can tell which totals are the newest.
+struct AnnounceOutcome
+{
+    std::optional<PreviousPeer> previous;
+    std::uint64_t sequence = 0;
+};
+
 struct PeerStoreStats
 {
     std::uint64_t swarms = 0;
@@ -63,9 +72,8 @@ public:
     // Applies the announce to the swarm (insert, update, or remove on `stopped`), then fills
     // `out` with counts and up to numwant peers: a leecher gets seeders first, a seeder gets
     // leechers only, and never a peer of the announcing user. Returns the peer's previous
-    // state if it was known.
-    virtual std::optional<PreviousPeer> announce(const PeerAnnounce &a,
-                                                 proto::AnnounceResult &out) = 0;
+    // state if it was known and the announce's sequence number.
+    virtual AnnounceOutcome announce(const PeerAnnounce &a, proto::AnnounceResult &out) = 0;
     virtual proto::ScrapeEntry scrape(const proto::InfoHash &infoHash) const = 0;
     // Drops peers whose last announce is older than `cutoff`; returns how many.
     virtual std::size_t expire(std::int64_t cutoff) = 0;

@@ -54,13 +54,23 @@ std::optional<TorrentId> Registry::torrentId(const proto::InfoHash &infoHash) co
     const auto it = m_torrents.find(infoHash);
     if (it == m_torrents.end())
         return std::nullopt;
+    return it->second.id;
+}
+
+std::optional<TorrentInfo> Registry::torrent(const proto::InfoHash &infoHash) const
+{
+    std::shared_lock lock(m_torrentsLock);
+    const auto it = m_torrents.find(infoHash);
+    if (it == m_torrents.end())
+        return std::nullopt;
     return it->second;
 }
 
-void Registry::putTorrent(TorrentId id, const proto::InfoHash &infoHash)
+void Registry::putTorrent(TorrentId id, const proto::InfoHash &infoHash,
+                          const TorrentPolicy &policy)
 {
     std::unique_lock lock(m_torrentsLock);
-    m_torrents[infoHash] = id;
+    m_torrents[infoHash] = TorrentInfo{id, policy};
     m_hashById[id] = infoHash;
 }
 

@@ -14,6 +14,27 @@ namespace sk::core {
 using UserId = std::uint32_t;
 using TorrentId = std::uint32_t;
 
+// A torrent's accounting terms. Multipliers apply to the user's credit only; the torrent's
+// own totals and the per-(user, torrent) raw figures are what clients reported.
+struct TorrentPolicy
+{
+    bool freeleech = false;
+    std::int64_t freeleechUntil = 0; // Unix seconds; 0: no expiry
+    double uploadMultiplier = 1.0;
+    double downloadMultiplier = 1.0;
+
+    bool freeleechAt(std::int64_t now) const
+    {
+        return freeleech && (freeleechUntil == 0 || now < freeleechUntil);
+    }
+};
+
+struct TorrentInfo
+{
+    TorrentId id = 0;
+    TorrentPolicy policy;
+};
+
 struct UserInfo
 {
     UserId id = 0;
@@ -33,7 +54,9 @@ public:
     std::size_t userCount() const;
 
     std::optional<TorrentId> torrentId(const proto::InfoHash &infoHash) const;
-    void putTorrent(TorrentId id, const proto::InfoHash &infoHash);
+    std::optional<TorrentInfo> torrent(const proto::InfoHash &infoHash) const;
+    void putTorrent(TorrentId id, const proto::InfoHash &infoHash,
+                    const TorrentPolicy &policy = {});
     void removeTorrent(TorrentId id);
     std::size_t torrentCount() const;
 
@@ -43,7 +66,7 @@ private:
     std::unordered_map<UserId, proto::Passkey> m_passkeyById;
 
     mutable std::shared_mutex m_torrentsLock;
-    std::unordered_map<proto::InfoHash, TorrentId, proto::FixedBytesHash<proto::InfoHash>>
+    std::unordered_map<proto::InfoHash, TorrentInfo, proto::FixedBytesHash<proto::InfoHash>>
         m_torrents;
     std::unordered_map<TorrentId, proto::InfoHash> m_hashById;
 };

@@ -16,6 +16,7 @@ struct TrackerSettings
     bool enforceRegistration = true; // unknown info_hashes are refused
     bool trustClientIp = false;      // honour ip=/ipv4=/ipv6= (and the UDP IP field)
     bool excludeOwnPeers = true;     // never give a user the peers of its own clients
+    bool globalFreeleech = false;    // no download is credited on any torrent
 };
 
 } // namespace sk::core

@@ -26,15 +26,15 @@ MemoryPeerStore::Shard &MemoryPeerStore::shardFor(const proto::InfoHash &infoHas
     return m_shards[v % m_shardCount];
 }
 
-std::optional<core::PreviousPeer> MemoryPeerStore::announce(const core::PeerAnnounce &a,
-                                                            proto::AnnounceResult &out)
+core::AnnounceOutcome MemoryPeerStore::announce(const core::PeerAnnounce &a,
+                                                proto::AnnounceResult &out)
 {
     Shard &shard = shardFor(a.infoHash);
     std::lock_guard lock(shard.lock);
     auto it = shard.swarms.find(a.infoHash);
     if (it == shard.swarms.end()) {
         if (a.event == proto::AnnounceEvent::Stopped)
-            return std::nullopt; // nothing to stop, and no empty swarm to create
+            return {}; // nothing to stop, and no empty swarm to create
         it = shard.swarms.emplace(a.infoHash, std::make_unique<Swarm>()).first;
     }
     return it->second->announce(a, out);

@@ -18,8 +18,8 @@ public:
     explicit MemoryPeerStore(std::size_t shardCount = 64);
     ~MemoryPeerStore() override;
 
-    std::optional<core::PreviousPeer> announce(const core::PeerAnnounce &a,
-                                               proto::AnnounceResult &out) override;
+    core::AnnounceOutcome announce(const core::PeerAnnounce &a,
+                                   proto::AnnounceResult &out) override;
     proto::ScrapeEntry scrape(const proto::InfoHash &infoHash) const override;
     std::size_t expire(std::int64_t cutoff) override;
     void removeSwarm(const proto::InfoHash &infoHash) override;

@@ -4,6 +4,7 @@
 #include "server/core/random.h"
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 
 namespace sk::peers {
@@ -19,6 +20,10 @@ std::uint64_t makeIndexSeed()
     return (std::uint64_t(rd()) << 32) ^ rd();
 }
 const std::uint64_t kIndexSeed = makeIndexSeed();
+
+// Each swarm numbers its announces from its own base; a swarm created later (say, after its
+// torrent was removed and added again) starts above every earlier one.
+std::atomic<std::uint64_t> g_swarmEpoch{0};
 
 Peer makePeer(const core::PeerAnnounce &a)
 {
@@ -48,6 +53,8 @@ bool familyMatches(core::PeerFamilies f, const proto::PeerEndpoint &e)
 } // namespace
 
 using Swarm = MemoryPeerStore::Swarm;
+
+Swarm::Swarm() : m_sequence((g_swarmEpoch.fetch_add(1, std::memory_order_relaxed) + 1) << 32) {}
 
 std::size_t Swarm::hashKey(std::uint32_t user, const proto::PeerId &id)
 {
@@ -156,10 +163,11 @@ void Swarm::removeAt(Ref ref)
         list.shrink_to_fit();
 }
 
-std::optional<core::PreviousPeer> Swarm::announce(const core::PeerAnnounce &a,
-                                                  proto::AnnounceResult &out)
+core::AnnounceOutcome Swarm::announce(const core::PeerAnnounce &a, proto::AnnounceResult &out)
 {
-    std::optional<core::PreviousPeer> previous;
+    core::AnnounceOutcome outcome;
+    outcome.sequence = ++m_sequence;
+    std::optional<core::PreviousPeer> &previous = outcome.previous;
     const std::size_t slot = findSlot(a.userId, a.peerId);
     const bool seeds = a.left == 0;
     bool wasSeeder = false;
@@ -188,7 +196,7 @@ std::optional<core::PreviousPeer> Swarm::announce(const core::PeerAnnounce &a,
     out.downloaded = m_completed;
     if (a.numwant > 0 && a.event != proto::AnnounceEvent::Stopped)
         select(a, seeds, out);
-    return previous;
+    return outcome;
 }
 
 void Swarm::select(const core::PeerAnnounce &a, bool requesterSeeds,

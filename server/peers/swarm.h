@@ -26,8 +26,8 @@ static_assert(sizeof(Peer) <= 72, "Peer grew: check the per-peer memory budget")
 class MemoryPeerStore::Swarm
 {
 public:
-    std::optional<core::PreviousPeer> announce(const core::PeerAnnounce &a,
-                                               proto::AnnounceResult &out);
+    Swarm();
+    core::AnnounceOutcome announce(const core::PeerAnnounce &a, proto::AnnounceResult &out);
     std::size_t expire(std::int64_t cutoff);
     std::size_t removeUser(core::UserId user);
 
@@ -68,6 +68,7 @@ private:
     // instead of a node per peer, which keeps a peer near 90 bytes in all.
     std::vector<Ref> m_index;
     std::uint32_t m_completed = 0;
+    std::uint64_t m_sequence; // see core::AnnounceOutcome
 };
 
 } // namespace sk::peers

@@ -13,14 +13,16 @@ namespace {
 class RecordingStore final : public core::PeerStore
 {
 public:
-    std::optional<core::PreviousPeer> announce(const core::PeerAnnounce &a,
-                                               proto::AnnounceResult &out) override
+    core::AnnounceOutcome announce(const core::PeerAnnounce &a, proto::AnnounceResult &out) override
     {
         last = a;
         ++announces;
         out.complete = 3;
         out.incomplete = 4;
-        return std::nullopt;
+        core::AnnounceOutcome o;
+        o.previous = previous;
+        o.sequence = static_cast<std::uint64_t>(announces);
+        return o;
     }
     proto::ScrapeEntry scrape(const proto::InfoHash &ih) const override
     {
@@ -35,6 +37,7 @@ public:
     core::PeerStoreStats stats() const override { return {}; }
 
     core::PeerAnnounce last;
+    std::optional<core::PreviousPeer> previous; // what the next announce reports as known
     int announces = 0;
 };
 
@@ -78,6 +81,7 @@ private Q_SLOTS:
     void unregisteredAllowedWhenNotEnforced();
     void scrape_data();
     void scrape();
+    void ledgerGetsCredit();
 
 private:
     core::Registry m_registry;
@@ -257,6 +261,41 @@ void TestAnnounceService::scrape()
         QCOMPARE(int(out.files[0].complete), registeredCount);
         QCOMPARE(out.files[1].complete, 0u); // unregistered scrapes as zeros
     }
+}
+
+// Every accounted announce reaches the ledger with its credit (torrent policy applied),
+// the totals it brings the peer to and the store's sequence; refused ones never do.
+void TestAnnounceService::ledgerGetsCredit()
+{
+    core::TorrentPolicy policy;
+    policy.uploadMultiplier = 2.0;
+    m_registry.putTorrent(1, registered(), policy);
+    core::StatsLedger ledger;
+    core::AnnounceService service(m_registry, m_store, m_clock, {}, &ledger);
+    m_clock.set(5000);
+    m_store.previous = core::PreviousPeer{100, 40, 10, 4000};
+    auto r = request();
+    r.uploaded = 400;
+    r.downloaded = 90;
+    r.event = proto::AnnounceEvent::Stopped;
+    proto::AnnounceResult out;
+    QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
+    auto bad = request();
+    bad.passkey = kOther;
+    QCOMPARE(service.announce(bad, core::PeerFamilies::Any, out), TrackerError::UnknownPasskey);
+
+    const auto records = ledger.takeAll();
+    QCOMPARE(records.size(), std::size_t(1));
+    const core::StatsRecord &rec = records.front();
+    QCOMPARE(rec.user, 7u);
+    QCOMPARE(rec.torrent, 1u);
+    QCOMPARE(rec.credit.rawUploaded, 300u);
+    QCOMPARE(rec.credit.uploaded, 600u);
+    QCOMPARE(rec.credit.downloaded, 50u);
+    QCOMPARE(rec.uploaded, 400u);
+    QCOMPARE(rec.lastAnnounce, std::int64_t(5000));
+    QVERIFY(rec.stopped);
+    QCOMPARE(rec.sequence, 1u);
 }
 
 QTEST_GUILESS_MAIN(TestAnnounceService)

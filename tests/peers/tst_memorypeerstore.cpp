@@ -203,13 +203,21 @@ void TestMemoryPeerStore::previousCounters()
     auto a = announce(1, 1, 1, 10);
     a.uploaded = 100;
     a.downloaded = 50;
-    QVERIFY(!store.announce(a, out));
+    const auto first = store.announce(a, out);
+    QVERIFY(!first.previous);
     a.uploaded = 300;
-    const auto prev = store.announce(a, out);
+    const auto second = store.announce(a, out);
+    const auto &prev = second.previous;
     QVERIFY(prev);
     QCOMPARE(prev->uploaded, 100u);
     QCOMPARE(prev->downloaded, 50u);
     QCOMPARE(prev->left, 10u);
+    // Sequences order the announces of a swarm, and a swarm created later starts above.
+    QVERIFY(second.sequence > first.sequence);
+    store.removeSwarm(a.infoHash);
+    const auto recreated = store.announce(a, out);
+    QVERIFY(!recreated.previous);
+    QVERIFY(recreated.sequence > second.sequence);
 }
 
 void TestMemoryPeerStore::expireDropsStalePeers()

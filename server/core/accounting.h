@@ -1,0 +1,144 @@
+// Accounting: per-announce credit (deltas against the peer's previous report, freeleech and
+// multipliers), the per-thread ledger workers append to, and the coalesced batch the stats
+// writer commits. See docs/architecture.md, "Accounting".
+#pragma once
+
+#include "peerstore.h"
+#include "registry.h"
+#include "shared/types/fixedbytes.h"
+#include "shared/types/ipaddress.h"
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace sk::core {
+
+struct Credit
+{
+    std::uint64_t rawUploaded = 0; // what the client reported since its previous announce
+    std::uint64_t rawDownloaded = 0;
+    std::uint64_t uploaded = 0; // what the user is credited
+    std::uint64_t downloaded = 0;
+    bool reset = false; // a counter went backwards: new baseline, nothing credited for it
+};
+
+// The credit of one announce. A peer the store did not know yet only sets a baseline: its
+// totals may include bytes credited before it timed out, so nothing is credited for them.
+Credit computeCredit(const std::optional<PreviousPeer> &previous, std::uint64_t uploaded,
+                     std::uint64_t downloaded, const TorrentPolicy &policy, bool globalFreeleech,
+                     std::int64_t now);
+
+// One announce as the stats writer needs it: the credit, and the totals that credit brings
+// the peer to (persisted in the same transaction, so a restart knows the baseline).
+struct StatsRecord
+{
+    std::uint64_t sequence = 0; // core::AnnounceOutcome::sequence
+    UserId user = 0;
+    TorrentId torrent = 0;
+    proto::PeerId peerId;
+    Credit credit;
+    std::uint64_t uploaded = 0; // the peer's reported totals after this announce
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    proto::PeerEndpoint endpoint;
+    std::int64_t lastAnnounce = 0;
+    bool stopped = false;   // the peer left: its row goes
+    bool completed = false; // a `completed` event from a peer that was not seeding
+};
+
+// Workers append without sharing a lock: each thread gets its own buffer (its mutex is only
+// ever contended by the drain). The stats writer drains them all.
+class StatsLedger
+{
+public:
+    StatsLedger();
+    ~StatsLedger();
+    StatsLedger(const StatsLedger &) = delete;
+    StatsLedger &operator=(const StatsLedger &) = delete;
+
+    void append(const StatsRecord &record);
+    std::vector<StatsRecord> takeAll();
+    std::size_t pending() const { return m_pending.load(std::memory_order_relaxed); }
+    std::uint64_t resets() const { return m_resets.load(std::memory_order_relaxed); }
+
+private:
+    struct Buffer
+    {
+        std::mutex lock;
+        std::vector<StatsRecord> records;
+    };
+    Buffer &local();
+
+    const std::uint64_t m_id; // thread-local caches are keyed by this, never by address
+    mutable std::mutex m_buffersLock;
+    std::vector<std::unique_ptr<Buffer>> m_buffers;
+    std::atomic<std::size_t> m_pending{0};
+    std::atomic<std::uint64_t> m_resets{0};
+};
+
+struct UserDelta
+{
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+};
+
+struct UserTorrentDelta
+{
+    std::uint64_t uploaded = 0; // credited
+    std::uint64_t downloaded = 0;
+    std::uint64_t rawUploaded = 0;
+    std::uint64_t rawDownloaded = 0;
+};
+
+struct TorrentDelta
+{
+    std::uint64_t uploaded = 0; // raw
+    std::uint64_t downloaded = 0;
+    std::uint32_t completed = 0;
+};
+
+struct PeerKey
+{
+    TorrentId torrent = 0;
+    UserId user = 0;
+    proto::PeerId peerId;
+    friend auto operator<=>(const PeerKey &, const PeerKey &) = default;
+    friend bool operator==(const PeerKey &, const PeerKey &) = default;
+};
+
+// The newest state of one peer in a batch.
+struct PeerState
+{
+    std::uint64_t sequence = 0;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    proto::PeerEndpoint endpoint;
+    std::int64_t lastAnnounce = 0;
+    bool stopped = false;
+};
+
+// Records coalesced per user, per (user, torrent), per torrent and per peer: what one
+// transaction commits. Sums add; a peer keeps its newest state (highest sequence).
+struct StatsBatch
+{
+    std::unordered_map<UserId, UserDelta> users;
+    std::map<std::pair<UserId, TorrentId>, UserTorrentDelta> userTorrents;
+    std::unordered_map<TorrentId, TorrentDelta> torrents;
+    std::map<PeerKey, PeerState> peers;
+
+    void add(const StatsRecord &r);
+    // Folds a newer batch into this one (a failed commit is retried with what came since).
+    void merge(StatsBatch &&newer);
+    bool empty() const { return peers.empty() && users.empty() && torrents.empty(); }
+    std::size_t size() const { return peers.size() + users.size() + userTorrents.size(); }
+};
+
+} // namespace sk::core

@@ -1,0 +1,198 @@
+// Tests accounting: credit per announce (baselines, resets, freeleech, multipliers), the
+// per-thread ledger, and coalescing into a batch (sums, newest peer state, merge on retry).
+#include "server/core/accounting.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <limits>
+#include <thread>
+
+using namespace sk;
+using core::Credit;
+
+Q_DECLARE_METATYPE(std::optional<sk::core::PreviousPeer>)
+Q_DECLARE_METATYPE(sk::core::TorrentPolicy)
+
+namespace {
+core::StatsRecord record(std::uint64_t seq, core::UserId user, core::TorrentId torrent, char peer,
+                         std::uint64_t up, std::uint64_t down, std::uint64_t totalUp = 0)
+{
+    core::StatsRecord r;
+    r.sequence = seq;
+    r.user = user;
+    r.torrent = torrent;
+    r.peerId.bytes.fill(static_cast<unsigned char>(peer));
+    r.credit.rawUploaded = r.credit.uploaded = up;
+    r.credit.rawDownloaded = r.credit.downloaded = down;
+    r.uploaded = totalUp;
+    return r;
+}
+} // namespace
+
+class TestAccounting : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void credit_data()
+    {
+        QTest::addColumn<std::optional<core::PreviousPeer>>("previous");
+        QTest::addColumn<quint64>("uploaded");
+        QTest::addColumn<quint64>("downloaded");
+        QTest::addColumn<core::TorrentPolicy>("policy");
+        QTest::addColumn<bool>("global");
+        QTest::addColumn<quint64>("rawUp");
+        QTest::addColumn<quint64>("rawDown");
+        QTest::addColumn<quint64>("creditUp");
+        QTest::addColumn<quint64>("creditDown");
+        QTest::addColumn<bool>("reset");
+
+        const core::PreviousPeer prev{1000, 500, 10, 0};
+        const std::optional<core::PreviousPeer> none;
+        core::TorrentPolicy plain;
+        core::TorrentPolicy free;
+        free.freeleech = true;
+        core::TorrentPolicy freeUntil = free;
+        freeUntil.freeleechUntil = 2000; // "now" is 1000 below
+        core::TorrentPolicy freeExpired = free;
+        freeExpired.freeleechUntil = 1000;
+        core::TorrentPolicy doubleUp;
+        doubleUp.uploadMultiplier = 2.0;
+        doubleUp.downloadMultiplier = 0.5;
+        core::TorrentPolicy nan;
+        nan.uploadMultiplier = std::nan("");
+        nan.downloadMultiplier = -1.0;
+
+        QTest::newRow("new peer: baseline only")
+            << none << quint64(5000) << quint64(7000) << plain << false << quint64(0) << quint64(0)
+            << quint64(0) << quint64(0) << false;
+        QTest::newRow("plain delta")
+            << std::optional(prev) << quint64(1300) << quint64(600) << plain << false
+            << quint64(300) << quint64(100) << quint64(300) << quint64(100) << false;
+        QTest::newRow("replay credits nothing")
+            << std::optional(prev) << quint64(1000) << quint64(500) << plain << false << quint64(0)
+            << quint64(0) << quint64(0) << quint64(0) << false;
+        QTest::newRow("freeleech")
+            << std::optional(prev) << quint64(1300) << quint64(600) << free << false << quint64(300)
+            << quint64(100) << quint64(300) << quint64(0) << false;
+        QTest::newRow("freeleech until later")
+            << std::optional(prev) << quint64(1300) << quint64(600) << freeUntil << false
+            << quint64(300) << quint64(100) << quint64(300) << quint64(0) << false;
+        QTest::newRow("freeleech expired")
+            << std::optional(prev) << quint64(1300) << quint64(600) << freeExpired << false
+            << quint64(300) << quint64(100) << quint64(300) << quint64(100) << false;
+        QTest::newRow("global freeleech")
+            << std::optional(prev) << quint64(1300) << quint64(600) << plain << true << quint64(300)
+            << quint64(100) << quint64(300) << quint64(0) << false;
+        QTest::newRow("multipliers")
+            << std::optional(prev) << quint64(1300) << quint64(601) << doubleUp << false
+            << quint64(300) << quint64(101) << quint64(600) << quint64(50) << false;
+        QTest::newRow("NaN and negative multipliers credit nothing")
+            << std::optional(prev) << quint64(1300) << quint64(600) << nan << false << quint64(300)
+            << quint64(100) << quint64(0) << quint64(0) << false;
+        QTest::newRow("upload went backwards: reset")
+            << std::optional(prev) << quint64(10) << quint64(900) << plain << false << quint64(0)
+            << quint64(0) << quint64(0) << quint64(0) << true;
+        QTest::newRow("download went backwards: reset")
+            << std::optional(prev) << quint64(2000) << quint64(0) << plain << false << quint64(0)
+            << quint64(0) << quint64(0) << quint64(0) << true;
+        const std::uint64_t top = std::numeric_limits<std::uint64_t>::max();
+        QTest::newRow("huge upload times 2 saturates")
+            << std::optional(core::PreviousPeer{0, 0, 0, 0}) << quint64(top) << quint64(0)
+            << doubleUp << false << quint64(top) << quint64(0) << quint64(top) << quint64(0)
+            << false;
+    }
+    void credit()
+    {
+        QFETCH(std::optional<core::PreviousPeer>, previous);
+        QFETCH(quint64, uploaded);
+        QFETCH(quint64, downloaded);
+        QFETCH(core::TorrentPolicy, policy);
+        QFETCH(bool, global);
+        const Credit c = core::computeCredit(previous, uploaded, downloaded, policy, global, 1000);
+        QTEST(quint64(c.rawUploaded), "rawUp");
+        QTEST(quint64(c.rawDownloaded), "rawDown");
+        QTEST(quint64(c.uploaded), "creditUp");
+        QTEST(quint64(c.downloaded), "creditDown");
+        QTEST(c.reset, "reset");
+    }
+
+    // Threads append at once; one drain sees every record exactly once.
+    void ledgerAcrossThreads()
+    {
+        core::StatsLedger ledger;
+        constexpr int kThreads = 4, kEach = 5000;
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&ledger, t] {
+                for (int i = 0; i < kEach; ++i)
+                    ledger.append(record(std::uint64_t(i), core::UserId(t + 1), 1, 'a', 1, 0));
+            });
+        std::uint64_t drained = 0;
+        // Drain while they write, too: nothing may be lost between drains.
+        while (drained < std::uint64_t(kThreads * kEach) / 2)
+            drained += ledger.takeAll().size();
+        for (auto &t : threads)
+            t.join();
+        drained += ledger.takeAll().size();
+        QCOMPARE(drained, std::uint64_t(kThreads * kEach));
+        QCOMPARE(ledger.pending(), std::size_t(0));
+        QVERIFY(ledger.takeAll().empty());
+    }
+
+    void ledgersAreSeparate()
+    {
+        core::StatsLedger a;
+        core::StatsLedger b;
+        a.append(record(1, 1, 1, 'a', 1, 0));
+        b.append(record(1, 2, 1, 'a', 1, 0));
+        b.append(record(2, 2, 1, 'a', 1, 0));
+        QCOMPARE(a.takeAll().size(), std::size_t(1));
+        QCOMPARE(b.takeAll().size(), std::size_t(2));
+    }
+
+    void batchCoalesces()
+    {
+        core::StatsBatch batch;
+        // Peer 'a' of user 1: the record with the highest sequence wins, whatever the order
+        // the drains delivered them in.
+        batch.add(record(5, 1, 10, 'a', 100, 10, 500));
+        batch.add(record(3, 1, 10, 'a', 50, 5, 300));
+        batch.add(record(4, 1, 11, 'b', 7, 0, 7));
+        batch.add(record(1, 2, 10, 'c', 0, 0, 0)); // a baseline: no sums, but a peer row
+        QCOMPARE(batch.users.size(), std::size_t(1));
+        QCOMPARE(batch.users[1].uploaded, 157u);
+        QCOMPARE(batch.users[1].downloaded, 15u);
+        QCOMPARE(batch.userTorrents.size(), std::size_t(2));
+        QCOMPARE((batch.userTorrents[{1, 10}].uploaded), 150u);
+        QCOMPARE(batch.torrents[10].downloaded, 15u);
+        QCOMPARE(batch.peers.size(), std::size_t(3));
+        const core::PeerKey a{10, 1, record(0, 1, 10, 'a', 0, 0).peerId};
+        QCOMPARE(batch.peers[a].sequence, 5u);
+        QCOMPARE(batch.peers[a].uploaded, 500u);
+    }
+
+    void batchMergeKeepsNewest()
+    {
+        core::StatsBatch failed;
+        failed.add(record(7, 1, 10, 'a', 100, 0, 700));
+        core::StatsBatch newer;
+        newer.add(record(9, 1, 10, 'a', 20, 0, 720));
+        newer.add(record(2, 3, 12, 'z', 0, 4, 0));
+        failed.merge(std::move(newer));
+        QVERIFY(newer.empty());
+        QCOMPARE(failed.users[1].uploaded, 120u);
+        QCOMPARE(failed.users[3].downloaded, 4u);
+        const core::PeerKey a{10, 1, record(0, 1, 10, 'a', 0, 0).peerId};
+        QCOMPARE(failed.peers[a].uploaded, 720u);
+
+        // An older state merged in later never replaces a newer one.
+        core::StatsBatch stale;
+        stale.add(record(8, 1, 10, 'a', 0, 0, 710));
+        failed.merge(std::move(stale));
+        QCOMPARE(failed.peers[a].uploaded, 720u);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestAccounting)
+#include "tst_accounting.moc"
