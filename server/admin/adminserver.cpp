@@ -79,9 +79,9 @@ std::variant<QJsonObject, ApiReply> jsonBody(const QHttpServerRequest &r,
 
 AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                          core::AnnounceService &service, TokenStore &tokens,
-                         const AdminSettings &settings)
+                         core::StatsWriter &stats, const AdminSettings &settings)
     : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
-      m_settings(settings)
+      m_stats(stats), m_settings(settings)
 {
     using M = QHttpServerRequest::Method;
     add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
@@ -98,6 +98,16 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &p) { return getTorrent(p[0]); });
     add(M::Delete, "/admin/torrents/:id",
         [this](const auto &, const auto &p) { return deleteTorrent(p[0]); });
+    add(M::Post, "/admin/stats/flush", [this](const auto &, const auto &) {
+        const core::FlushResult f = m_stats.flush();
+        if (!f.ok)
+            return apiError(503, "flush_failed",
+                            QStringLiteral("the database refused the stats batch; %1 rows are "
+                                           "kept for the next attempt")
+                                .arg(f.pending));
+        return ApiReply{200, QJsonObject{{QStringLiteral("records"), qint64(f.records)},
+                                         {QStringLiteral("committed"), qint64(f.committed)}}};
+    });
     add(M::Get, "/admin/version", [](const auto &, const auto &) {
         return ApiReply{200,
                         QJsonObject{{QStringLiteral("api_version"), api::apiVersion},

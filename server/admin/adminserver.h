@@ -3,6 +3,7 @@
 
 #include "server/core/announceservice.h"
 #include "server/core/directory.h"
+#include "server/core/statswriter.h"
 #include "tokenstore.h"
 
 #include <QHostAddress>
@@ -34,7 +35,8 @@ class AdminServer
 {
 public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
-                core::AnnounceService &service, TokenStore &tokens, const AdminSettings &settings);
+                core::AnnounceService &service, TokenStore &tokens, core::StatsWriter &stats,
+                const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -65,6 +67,7 @@ private:
     core::PeerStore &m_peers;
     core::AnnounceService &m_service;
     TokenStore &m_tokens;
+    core::StatsWriter &m_stats;
     AdminSettings m_settings;
     QHttpServer m_server;
     std::vector<Route> m_routes;

@@ -153,6 +153,9 @@ const std::vector<Field> &fields()
                               "Never return a user's own clients as peers (the announcing client "
                               "itself is never returned).",
                               [](Config &c) -> bool & { return c.tracker.excludeOwnPeers; }));
+        t.push_back(boolField("tracker.global_freeleech",
+                              "Credit no download on any torrent (uploads still count).",
+                              [](Config &c) -> bool & { return c.tracker.globalFreeleech; }));
 
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",
@@ -186,6 +189,12 @@ const std::vector<Field> &fields()
                               "Serve UDP scrapes without a passkey (BEP 41 data cannot follow a "
                               "scrape); unregistered torrents scrape as zeros.",
                               [](Config &c) -> bool & { return c.udp.anonymousScrape; }));
+
+        t.push_back(intField("stats.flush_interval", 1, 3600,
+                             "Seconds between accounting commits. Credit reported in the last "
+                             "interval is in memory only, and a client's next announce "
+                             "re-reports it after a crash.",
+                             [](Config &c) -> int & { return c.statsFlushInterval; }));
 
         t.push_back(stringField(
             "admin.bind",

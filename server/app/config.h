@@ -22,6 +22,7 @@ struct Config
     int httpPort = 8080; // 0: let the kernel pick (tests); -1: disabled
     int udpPort = 8081;
     int reapInterval = 60;
+    int statsFlushInterval = 3; // seconds between accounting commits
     core::TrackerSettings tracker;
     net::HttpSettings http;
     net::UdpSettings udp;

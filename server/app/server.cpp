@@ -4,6 +4,7 @@
 #include "server/admin/tokenstore.h"
 #include "server/core/announceservice.h"
 #include "server/core/directory.h"
+#include "server/core/statswriter.h"
 #include "server/net/workerpool.h"
 #include "server/peers/memorypeerstore.h"
 #include "server/storage/sqldatabase.h"
@@ -31,6 +32,8 @@ struct Server::Parts
     core::Registry registry;
     std::unique_ptr<storage::SqlDatabase> db;
     std::unique_ptr<peers::MemoryPeerStore> peers;
+    core::StatsLedger ledger;
+    std::unique_ptr<core::StatsWriter> stats;
     std::unique_ptr<core::AnnounceService> service;
     std::unique_ptr<core::Directory> directory;
     std::unique_ptr<admin::TokenStore> tokens;
@@ -38,6 +41,7 @@ struct Server::Parts
     std::unique_ptr<net::ConnectionIds> ids;
     std::unique_ptr<net::WorkerPool> workers;
     QTimer reaper;
+    QTimer flusher;
     quint16 adminPort = 0;
     QString generatedToken;
 };
@@ -63,11 +67,18 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         return false;
 
     p->peers = std::make_unique<peers::MemoryPeerStore>();
-    p->service =
-        std::make_unique<core::AnnounceService>(p->registry, *p->peers, p->clock, m_config.tracker);
+    p->service = std::make_unique<core::AnnounceService>(p->registry, *p->peers, p->clock,
+                                                         m_config.tracker, &p->ledger);
     p->directory = std::make_unique<core::Directory>(*p->db, p->registry, *p->peers, p->clock);
     if (p->directory->load(error) != core::DbStatus::Ok)
         return false;
+    const std::int64_t peerTimeout = m_config.tracker.peerTimeout;
+    const auto restored = p->directory->restorePeers(p->clock.now() - peerTimeout);
+    if (!restored.ok()) {
+        *error = QStringLiteral("cannot restore peers: ") + restored.message;
+        return false;
+    }
+    p->stats = std::make_unique<core::StatsWriter>(p->ledger, *p->db, p->clock, peerTimeout);
 
     p->tokens = std::make_unique<admin::TokenStore>(*p->db);
     if (!p->tokens->load(adminToken, &p->generatedToken, error))
@@ -75,7 +86,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     admin::AdminSettings as;
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
     p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
-                                                    *p->tokens, as);
+                                                    *p->tokens, *p->stats, as);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
@@ -104,6 +115,8 @@ bool Server::start(const QByteArray &adminToken, QString *error)
 #endif
     });
     p->reaper.start(m_config.reapInterval * 1000);
+    QObject::connect(&p->flusher, &QTimer::timeout, [raw] { raw->stats->flush(); });
+    p->flusher.start(m_config.statsFlushInterval * 1000);
     m_parts = std::move(p);
     return true;
 }
@@ -113,7 +126,12 @@ void Server::stop()
     if (!m_parts)
         return;
     m_parts->reaper.stop();
+    m_parts->flusher.stop();
     m_parts->workers->stop(); // no announce may run while the parts below go away
+    // Every credit reported before the stop is committed; a database that keeps failing is
+    // logged by each attempt (the clients' next announces re-report it after a restart).
+    if (!m_parts->stats->flushAll(5))
+        std::fprintf(stderr, "swarmkeeperd: stats not fully flushed at shutdown\n");
     m_parts.reset();
 }
 

@@ -2,6 +2,7 @@
 // it.
 #pragma once
 
+#include "accounting.h"
 #include "registry.h"
 #include "shared/types/fixedbytes.h"
 #include "shared/types/passkey.h"
@@ -54,6 +55,23 @@ struct TorrentRecord
     proto::InfoHash infoHash;
     QString name;
     std::int64_t createdAt = 0;
+    TorrentPolicy policy;
+    std::uint64_t uploaded = 0; // as reported by clients
+    std::uint64_t downloaded = 0;
+    std::uint64_t completed = 0;
+};
+
+// A peer as the last committed flush left it: its baseline after a restart.
+struct PeerRecord
+{
+    TorrentId torrent = 0;
+    UserId user = 0;
+    proto::PeerId peerId;
+    std::uint64_t uploaded = 0;
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    proto::PeerEndpoint endpoint;
+    std::int64_t lastAnnounce = 0;
 };
 
 struct AdminTokenRecord
@@ -93,6 +111,14 @@ public:
                                                   const QString &name, std::int64_t createdAt) = 0;
     virtual DbStatus deleteTorrent(TorrentId id) = 0;
     virtual DbResult<std::int64_t> torrentCount() = 0;
+
+    // One transaction: the batch's sums, its peers' newest totals (rows of stopped peers
+    // go), and peer rows last announced before `expireBefore` go too. Rows of users or
+    // torrents deleted meanwhile are skipped, never an error.
+    virtual DbStatus commitStats(const StatsBatch &batch, std::int64_t expireBefore) = 0;
+    virtual DbResult<std::vector<PeerRecord>> peers(std::int64_t announcedSince) = 0;
+    // Why the last commitStats failed (for the log line).
+    virtual QString lastError() const = 0;
 
     virtual DbResult<std::vector<AdminTokenRecord>> adminTokens() = 0;
     virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,

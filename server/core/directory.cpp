@@ -34,8 +34,37 @@ DbStatus Directory::load(QString *error)
         return torrents.status;
     }
     for (const TorrentRecord &t : torrents.value)
-        m_registry.putTorrent(t.id, t.infoHash);
+        m_registry.putTorrent(t.id, t.infoHash, t.policy);
     return DbStatus::Ok;
+}
+
+DbResult<std::size_t> Directory::restorePeers(std::int64_t announcedSince)
+{
+    DbResult<std::size_t> r;
+    auto rows = m_db.peers(announcedSince);
+    if (!rows.ok())
+        return DbResult<std::size_t>::fail(rows.status, rows.message);
+    proto::AnnounceResult scratch;
+    for (const PeerRecord &p : rows.value) {
+        const auto infoHash = m_registry.infoHash(p.torrent);
+        if (!infoHash || !m_registry.userById(p.user))
+            continue;
+        // Re-announced as the last committed flush saw it: the swarm is back, and the
+        // client's next announce is credited against these totals.
+        PeerAnnounce a;
+        a.infoHash = *infoHash;
+        a.userId = p.user;
+        a.peerId = p.peerId;
+        a.endpoint = p.endpoint;
+        a.uploaded = p.uploaded;
+        a.downloaded = p.downloaded;
+        a.left = p.left;
+        a.now = p.lastAnnounce;
+        a.numwant = 0;
+        m_peers.announce(a, scratch);
+        ++r.value;
+    }
+    return r;
 }
 
 DbResult<UserRecord> Directory::createUser(const QString &name,

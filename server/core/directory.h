@@ -17,6 +17,9 @@ public:
 
     // Fills the registry from the database (start-up).
     DbStatus load(QString *error);
+    // Puts the peers of the last committed flush announced since then back in the store;
+    // returns how many. Call after load().
+    DbResult<std::size_t> restorePeers(std::int64_t announcedSince);
 
     // A passkey is generated when none is given; a given one must be well-formed and unused.
     DbResult<UserRecord> createUser(const QString &name,

@@ -66,6 +66,15 @@ std::optional<TorrentInfo> Registry::torrent(const proto::InfoHash &infoHash) co
     return it->second;
 }
 
+std::optional<proto::InfoHash> Registry::infoHash(TorrentId id) const
+{
+    std::shared_lock lock(m_torrentsLock);
+    const auto it = m_hashById.find(id);
+    if (it == m_hashById.end())
+        return std::nullopt;
+    return it->second;
+}
+
 void Registry::putTorrent(TorrentId id, const proto::InfoHash &infoHash,
                           const TorrentPolicy &policy)
 {

@@ -55,6 +55,7 @@ public:
 
     std::optional<TorrentId> torrentId(const proto::InfoHash &infoHash) const;
     std::optional<TorrentInfo> torrent(const proto::InfoHash &infoHash) const;
+    std::optional<proto::InfoHash> infoHash(TorrentId id) const;
     void putTorrent(TorrentId id, const proto::InfoHash &infoHash,
                     const TorrentPolicy &policy = {});
     void removeTorrent(TorrentId id);

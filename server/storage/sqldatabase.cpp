@@ -10,6 +10,9 @@
 #include <QThread>
 #include <QVariant>
 
+#include <algorithm>
+#include <limits>
+
 namespace sk::storage {
 
 using core::DbResult;
@@ -31,7 +34,9 @@ DbStatus statusOf(const QSqlError &e)
 
 const QString kUserColumns =
     QStringLiteral("id, name, passkey, uploaded, downloaded, can_leech, created_at");
-const QString kTorrentColumns = QStringLiteral("id, info_hash, name, created_at");
+const QString kTorrentColumns =
+    QStringLiteral("id, info_hash, name, created_at, freeleech, freeleech_until, "
+                   "upload_multiplier, download_multiplier, uploaded, downloaded, completed");
 
 core::UserRecord readUser(const QSqlQuery &q)
 {
@@ -53,7 +58,71 @@ core::TorrentRecord readTorrent(const QSqlQuery &q)
     t.infoHash = proto::InfoHash::fromBytes(q.value(1).toByteArray()).value_or(proto::InfoHash{});
     t.name = q.value(2).toString();
     t.createdAt = q.value(3).toLongLong();
+    t.policy.freeleech = q.value(4).toBool();
+    t.policy.freeleechUntil = q.value(5).toLongLong();
+    t.policy.uploadMultiplier = q.value(6).toDouble();
+    t.policy.downloadMultiplier = q.value(7).toDouble();
+    t.uploaded = q.value(8).toULongLong();
+    t.downloaded = q.value(9).toULongLong();
+    t.completed = q.value(10).toULongLong();
     return t;
+}
+
+// SQLite integers are signed 64-bit: larger counters are stored at the cap.
+qlonglong dbInt(std::uint64_t v)
+{
+    constexpr std::uint64_t cap = static_cast<std::uint64_t>(std::numeric_limits<qlonglong>::max());
+    return static_cast<qlonglong>(v > cap ? cap : v);
+}
+
+// "VALUES (?, ?), (?, ?)" for `rows` rows of `columns` placeholders.
+QString valuesList(int rows, int columns)
+{
+    QString one = QStringLiteral("(?");
+    for (int c = 1; c < columns; ++c)
+        one += QStringLiteral(", ?");
+    one += QLatin1Char(')');
+    QString all = QStringLiteral("VALUES ");
+    for (int r = 0; r < rows; ++r) {
+        if (r)
+            all += QStringLiteral(", ");
+        all += one;
+    }
+    return all;
+}
+
+// Runs `head VALUES (..), (..) tail` over a container in chunks of multi-row statements;
+// `bind(query, position, element)` binds one row's values from `position` on, advancing it.
+constexpr int kRowsPerStatement = 200;
+template<typename Container, typename Bind>
+bool chunked(QSqlDatabase &db, const QString &head, const QString &tail, int columns,
+             const Container &rows, Bind bind, QString *error)
+{
+    auto it = rows.begin();
+    std::size_t left = rows.size();
+    QSqlQuery full(db);
+    bool fullPrepared = false;
+    while (left > 0) {
+        const int n = static_cast<int>(std::min<std::size_t>(left, kRowsPerStatement));
+        QSqlQuery partial(db);
+        QSqlQuery &q = n == kRowsPerStatement ? full : partial;
+        if (n != kRowsPerStatement || !fullPrepared) {
+            if (!q.prepare(head + valuesList(n, columns) + tail)) {
+                *error = q.lastError().text();
+                return false;
+            }
+            fullPrepared = fullPrepared || n == kRowsPerStatement;
+        }
+        int position = 0;
+        for (int i = 0; i < n; ++i, ++it)
+            bind(q, position, *it);
+        if (!q.exec()) {
+            *error = q.lastError().text();
+            return false;
+        }
+        left -= static_cast<std::size_t>(n);
+    }
+    return true;
 }
 
 template<typename T> DbResult<T> failed(const QSqlQuery &q)
@@ -372,6 +441,175 @@ DbResult<std::int64_t> SqlDatabase::torrentCount()
         r.value = q.value(0).toLongLong();
     });
     return r;
+}
+
+DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t expireBefore)
+{
+    DbStatus status = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        QString error;
+        if (!db.transaction()) {
+            status = DbStatus::Error;
+            return;
+        }
+        using UserRow = std::pair<const core::UserId, core::UserDelta>;
+        using UserTorrentRow =
+            std::pair<const std::pair<core::UserId, core::TorrentId>, core::UserTorrentDelta>;
+        using TorrentRow = std::pair<const core::TorrentId, core::TorrentDelta>;
+        using PeerRow = std::pair<const core::PeerKey, core::PeerState>;
+        std::vector<const PeerRow *> live;
+        std::vector<const PeerRow *> gone;
+        for (const PeerRow &p : batch.peers)
+            (p.second.stopped ? gone : live).push_back(&p);
+
+        // Deleted users and torrents simply match nothing: UPDATE ... FROM and the EXISTS
+        // filters keep their late deltas from failing the whole batch.
+        bool ok =
+            chunked(
+                db,
+                QStringLiteral("UPDATE users SET uploaded = uploaded + v.column2, "
+                               "downloaded = downloaded + v.column3 FROM ("),
+                QStringLiteral(") AS v WHERE users.id = v.column1"), 3, batch.users,
+                [](QSqlQuery &q, int &pos, const UserRow &r) {
+                    q.bindValue(pos++, r.first);
+                    q.bindValue(pos++, dbInt(r.second.uploaded));
+                    q.bindValue(pos++, dbInt(r.second.downloaded));
+                },
+                &error) &&
+            chunked(
+                db,
+                QStringLiteral("UPDATE torrents SET uploaded = uploaded + v.column2, "
+                               "downloaded = downloaded + v.column3, "
+                               "completed = completed + v.column4 FROM ("),
+                QStringLiteral(") AS v WHERE torrents.id = v.column1"), 4, batch.torrents,
+                [](QSqlQuery &q, int &pos, const TorrentRow &r) {
+                    q.bindValue(pos++, r.first);
+                    q.bindValue(pos++, dbInt(r.second.uploaded));
+                    q.bindValue(pos++, dbInt(r.second.downloaded));
+                    q.bindValue(pos++, r.second.completed);
+                },
+                &error) &&
+            chunked(
+                db,
+                QStringLiteral(
+                    "INSERT INTO user_torrents (user_id, torrent_id, uploaded, downloaded, "
+                    "raw_uploaded, raw_downloaded) SELECT * FROM ("),
+                QStringLiteral(") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
+                               "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2) "
+                               "ON CONFLICT (user_id, torrent_id) DO UPDATE SET "
+                               "uploaded = uploaded + excluded.uploaded, "
+                               "downloaded = downloaded + excluded.downloaded, "
+                               "raw_uploaded = raw_uploaded + excluded.raw_uploaded, "
+                               "raw_downloaded = raw_downloaded + excluded.raw_downloaded"),
+                6, batch.userTorrents,
+                [](QSqlQuery &q, int &pos, const UserTorrentRow &r) {
+                    q.bindValue(pos++, r.first.first);
+                    q.bindValue(pos++, r.first.second);
+                    q.bindValue(pos++, dbInt(r.second.uploaded));
+                    q.bindValue(pos++, dbInt(r.second.downloaded));
+                    q.bindValue(pos++, dbInt(r.second.rawUploaded));
+                    q.bindValue(pos++, dbInt(r.second.rawDownloaded));
+                },
+                &error) &&
+            chunked(
+                db,
+                QStringLiteral("INSERT INTO peers (torrent_id, user_id, peer_id, uploaded, "
+                               "downloaded, left_bytes, ip, port, last_announce) "
+                               "SELECT * FROM ("),
+                QStringLiteral(
+                    ") AS v WHERE EXISTS (SELECT 1 FROM torrents WHERE id = v.column1) "
+                    "AND EXISTS (SELECT 1 FROM users WHERE id = v.column2) "
+                    "ON CONFLICT (torrent_id, user_id, peer_id) DO UPDATE SET "
+                    "uploaded = excluded.uploaded, downloaded = excluded.downloaded, "
+                    "left_bytes = excluded.left_bytes, ip = excluded.ip, port = excluded.port, "
+                    "last_announce = excluded.last_announce"),
+                9, live,
+                [](QSqlQuery &q, int &pos, const PeerRow *r) {
+                    const proto::IpAddress ip = r->second.endpoint.ip();
+                    q.bindValue(pos++, r->first.torrent);
+                    q.bindValue(pos++, r->first.user);
+                    q.bindValue(pos++, r->first.peerId.toByteArray());
+                    q.bindValue(pos++, dbInt(r->second.uploaded));
+                    q.bindValue(pos++, dbInt(r->second.downloaded));
+                    q.bindValue(pos++, dbInt(r->second.left));
+                    q.bindValue(pos++, QByteArray(reinterpret_cast<const char *>(ip.bytes.data()),
+                                                  ip.byteLength()));
+                    q.bindValue(pos++, r->second.endpoint.port());
+                    q.bindValue(pos++, static_cast<qlonglong>(r->second.lastAnnounce));
+                },
+                &error);
+        if (ok && !gone.empty()) {
+            QSqlQuery q(db);
+            ok = q.prepare(QStringLiteral("DELETE FROM peers WHERE torrent_id = ? AND user_id = ? "
+                                          "AND peer_id = ?"));
+            for (std::size_t i = 0; ok && i < gone.size(); ++i) {
+                q.bindValue(0, gone[i]->first.torrent);
+                q.bindValue(1, gone[i]->first.user);
+                q.bindValue(2, gone[i]->first.peerId.toByteArray());
+                ok = q.exec();
+            }
+            if (!ok)
+                error = q.lastError().text();
+        }
+        if (ok) {
+            QSqlQuery q(db);
+            ok = q.prepare(QStringLiteral("DELETE FROM peers WHERE last_announce < ?"));
+            q.bindValue(0, static_cast<qlonglong>(expireBefore));
+            ok = ok && q.exec();
+            if (!ok)
+                error = q.lastError().text();
+        }
+        if (!ok || !db.commit()) {
+            db.rollback();
+            status = DbStatus::Error;
+            m_lastError = error.isEmpty() ? db.lastError().text() : error;
+        }
+    });
+    return status;
+}
+
+DbResult<std::vector<core::PeerRecord>> SqlDatabase::peers(std::int64_t announcedSince)
+{
+    DbResult<std::vector<core::PeerRecord>> r;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        q.prepare(QStringLiteral("SELECT torrent_id, user_id, peer_id, uploaded, downloaded, "
+                                 "left_bytes, ip, port, last_announce FROM peers "
+                                 "WHERE last_announce >= ?"));
+        q.bindValue(0, static_cast<qlonglong>(announcedSince));
+        if (!q.exec()) {
+            r = failed<std::vector<core::PeerRecord>>(q);
+            return;
+        }
+        while (q.next()) {
+            core::PeerRecord p;
+            p.torrent = q.value(0).toUInt();
+            p.user = q.value(1).toUInt();
+            const auto id = proto::PeerId::fromBytes(q.value(2).toByteArray());
+            const QByteArray ipBytes = q.value(6).toByteArray();
+            proto::IpAddress ip;
+            if (!id || (ipBytes.size() != 4 && ipBytes.size() != 16))
+                continue; // not written by us: skip rather than restore garbage
+            ip.v6 = ipBytes.size() == 16;
+            std::memcpy(ip.bytes.data(), ipBytes.constData(),
+                        static_cast<std::size_t>(ipBytes.size()));
+            p.peerId = *id;
+            p.uploaded = q.value(3).toULongLong();
+            p.downloaded = q.value(4).toULongLong();
+            p.left = q.value(5).toULongLong();
+            p.endpoint =
+                proto::PeerEndpoint::make(ip, static_cast<std::uint16_t>(q.value(7).toUInt()));
+            p.lastAnnounce = q.value(8).toLongLong();
+            r.value.push_back(p);
+        }
+    });
+    return r;
+}
+
+QString SqlDatabase::lastError() const
+{
+    return m_lastError;
 }
 
 DbResult<std::vector<core::AdminTokenRecord>> SqlDatabase::adminTokens()

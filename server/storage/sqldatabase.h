@@ -47,6 +47,10 @@ public:
     core::DbStatus deleteTorrent(core::TorrentId id) override;
     core::DbResult<std::int64_t> torrentCount() override;
 
+    core::DbStatus commitStats(const core::StatsBatch &batch, std::int64_t expireBefore) override;
+    core::DbResult<std::vector<core::PeerRecord>> peers(std::int64_t announcedSince) override;
+    QString lastError() const override;
+
     core::DbResult<std::vector<core::AdminTokenRecord>> adminTokens() override;
     core::DbResult<core::AdminTokenRecord> insertAdminToken(const QString &name,
                                                             const QString &role,
@@ -61,6 +65,7 @@ private:
     QThread *m_thread = nullptr;
     QObject *m_context = nullptr; // lives in m_thread; queued calls target it
     QString m_connectionName;
+    QString m_lastError; // of the last failed commitStats, for logs
 };
 
 } // namespace sk::storage

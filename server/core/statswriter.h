@@ -1,0 +1,47 @@
+// StatsWriter: drains the ledger, coalesces, and commits through the Database; a failed batch
+// is kept and merged with what comes next, so nothing is lost and nothing is applied twice.
+#pragma once
+
+#include "accounting.h"
+#include "clock.h"
+#include "database.h"
+
+#include <cstdint>
+#include <mutex>
+
+namespace sk::core {
+
+struct FlushResult
+{
+    bool ok = true;
+    std::size_t records = 0;   // ledger records drained by this flush
+    std::size_t committed = 0; // coalesced rows committed (0 when nothing was due or it failed)
+    std::size_t pending = 0;   // coalesced rows still waiting (after a failure)
+};
+
+class StatsWriter
+{
+public:
+    // `peerTimeout`: peer rows not announced for this long are deleted with each commit.
+    StatsWriter(StatsLedger &ledger, Database &db, const Clock &clock, std::int64_t peerTimeout);
+
+    // Drains and commits once. Thread-safe (a timer and the admin API may both call it).
+    FlushResult flush();
+    // Flushes until the ledger is empty and nothing is pending, or `attempts` fail.
+    bool flushAll(int attempts);
+
+    std::uint64_t failures() const;
+    std::int64_t lastSuccess() const; // Unix seconds, 0 before the first
+
+private:
+    StatsLedger &m_ledger;
+    Database &m_db;
+    const Clock &m_clock;
+    std::int64_t m_peerTimeout;
+    mutable std::mutex m_lock;
+    StatsBatch m_pending; // a batch whose commit failed, waiting for the next attempt
+    std::uint64_t m_failures = 0;
+    std::int64_t m_lastSuccess = 0;
+};
+
+} // namespace sk::core

@@ -1,0 +1,211 @@
+// Accounting through the real swarmkeeperd: announces with known counters credit users
+// exactly once, across replays, counter resets, SIGTERM and kill -9 followed by a restart.
+#include "trackerprocess.h"
+
+#include <QTest>
+
+#include <csignal>
+#include <sys/types.h>
+
+using namespace sk;
+using itest::TrackerProcess;
+
+namespace {
+
+proto::InfoHash hashOf(char c)
+{
+    proto::InfoHash h;
+    h.bytes.fill(static_cast<unsigned char>(c));
+    return h;
+}
+
+struct Counters
+{
+    quint64 uploaded = 0;
+    quint64 downloaded = 0;
+    quint64 left = 0;
+};
+
+QByteArray query(const proto::InfoHash &ih, const QByteArray &peerId, Counters c,
+                 const char *event = nullptr)
+{
+    QByteArray q = "info_hash=" + ih.toByteArray().toPercentEncoding() +
+                   "&peer_id=" + peerId.toPercentEncoding() + "&port=6881&compact=1" +
+                   "&uploaded=" + QByteArray::number(c.uploaded) +
+                   "&downloaded=" + QByteArray::number(c.downloaded) +
+                   "&left=" + QByteArray::number(c.left);
+    if (event)
+        q += QByteArray("&event=") + event;
+    return q;
+}
+
+} // namespace
+
+class TestStatsFlow : public QObject
+{
+    Q_OBJECT
+private:
+    struct Account
+    {
+        QString passkey;
+        qint64 id = 0;
+    };
+
+    // A user and a registered torrent on `p`.
+    static Account setUp(TrackerProcess &p, const proto::InfoHash &ih, const QString &name)
+    {
+        const QJsonObject user = p.createUser(name);
+        p.createTorrent(ih, name);
+        return {user.value(QStringLiteral("passkey")).toString(),
+                user.value(QStringLiteral("id")).toInteger()};
+    }
+
+    static bool announce(TrackerProcess &p, const Account &a, const proto::InfoHash &ih,
+                         const QByteArray &peerId, Counters c, const char *event = nullptr)
+    {
+        const auto reply = p.announce(a.passkey, query(ih, peerId, c, event));
+        return reply && reply->isDict() && !reply->find("failure reason");
+    }
+
+    static bool flush(TrackerProcess &p)
+    {
+        return p.adminRequest("POST", QStringLiteral("/admin/stats/flush")).status == 200;
+    }
+
+    // uploaded/downloaded as GET /admin/users/:id reports them.
+    static std::pair<qint64, qint64> totals(TrackerProcess &p, const Account &a)
+    {
+        const auto r = p.adminRequest("GET", QStringLiteral("/admin/users/%1").arg(a.id));
+        return {r.json.value(QStringLiteral("uploaded")).toInteger(-1),
+                r.json.value(QStringLiteral("downloaded")).toInteger(-1)};
+    }
+
+    static void killHard(TrackerProcess &p)
+    {
+        ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
+        QVERIFY(p.waitForExit());
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+    }
+
+private Q_SLOTS:
+    // The flush interval is an hour in every test: only POST /admin/stats/flush, SIGTERM or
+    // nothing (kill -9) commits, so each step below is deterministic.
+
+    void deltasAreCreditedOnce()
+    {
+        TrackerProcess p;
+        QVERIFY(p.start({QStringLiteral("--set"), QStringLiteral("stats.flush_interval=3600")}));
+        const auto ih = hashOf('a');
+        const Account a = setUp(p, ih, QStringLiteral("alice"));
+        const QByteArray peer = "-qB4520-aaaaaaaaaaaa";
+        // The first announce of a peer is its baseline: nothing credited, whatever it says.
+        QVERIFY(announce(p, a, ih, peer, {50, 20, 1000}, "started"));
+        QVERIFY(announce(p, a, ih, peer, {350, 220, 800}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(300), qint64(200)));
+        // A replayed announce credits nothing.
+        QVERIFY(announce(p, a, ih, peer, {350, 220, 800}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(300), qint64(200)));
+        // Counters that go backwards start a new baseline; growth after it counts.
+        QVERIFY(announce(p, a, ih, peer, {10, 5, 800}));
+        QVERIFY(announce(p, a, ih, peer, {60, 5, 800}));
+        // The stopped announce's own delta counts too.
+        QVERIFY(announce(p, a, ih, peer, {100, 25, 780}, "stopped"));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(390), qint64(220)));
+        // A refused announce (unknown passkey) credits nobody.
+        Account stranger = a;
+        stranger.passkey = QStringLiteral("ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ");
+        QVERIFY(!announce(p, stranger, ih, peer, {9999, 9999, 0}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(390), qint64(220)));
+        QVERIFY(p.stop());
+    }
+
+    // SIGTERM commits what is pending; the restarted server knows every peer's baseline.
+    void sigtermLosesNothing()
+    {
+        TrackerProcess p;
+        const QStringList args{QStringLiteral("--set"),
+                               QStringLiteral("stats.flush_interval=3600")};
+        QVERIFY(p.start(args));
+        const auto ih = hashOf('b');
+        const Account a = setUp(p, ih, QStringLiteral("bob"));
+        const QByteArray peer = "-TR3000-bbbbbbbbbbbb";
+        QVERIFY(announce(p, a, ih, peer, {0, 0, 500}, "started"));
+        QVERIFY(announce(p, a, ih, peer, {400, 100, 400}));
+        QVERIFY(p.stop()); // no flush was asked for
+        QVERIFY(p.start(args));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(400), qint64(100)));
+        // The swarm came back: the peer is counted, and its next report is a delta.
+        const auto scrape =
+            p.scrape(a.passkey, "info_hash=" + ih.toByteArray().toPercentEncoding());
+        QVERIFY(scrape);
+        const auto *files = scrape->find("files");
+        QVERIFY(files && files->find(ih.toByteArray()));
+        QCOMPARE(files->find(ih.toByteArray())->find("incomplete")->toInt(), 1);
+        QVERIFY(announce(p, a, ih, peer, {450, 100, 400}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(450), qint64(100)));
+        QVERIFY(p.stop());
+    }
+
+    // kill -9 between flushes: the clients' next reports credit exactly what the last commit
+    // had not, for a peer whose credited totals were committed and for one known only by its
+    // committed baseline. Zero bytes lost, zero counted twice.
+    void killNineCreditsExactlyOnce()
+    {
+        TrackerProcess p;
+        const QStringList args{QStringLiteral("--set"),
+                               QStringLiteral("stats.flush_interval=3600")};
+        QVERIFY(p.start(args));
+        const auto ih1 = hashOf('c');
+        const auto ih2 = hashOf('d');
+        const Account carol = setUp(p, ih1, QStringLiteral("carol"));
+        const Account dave = setUp(p, ih2, QStringLiteral("dave"));
+        const QByteArray cp = "-lt0D80-cccccccccccc";
+        const QByteArray dp = "-DE13F0-dddddddddddd";
+        QVERIFY(announce(p, carol, ih1, cp, {0, 0, 9000}, "started"));
+        QVERIFY(announce(p, dave, ih2, dp, {0, 0, 0}, "started"));
+        QVERIFY(announce(p, carol, ih1, cp, {1000, 3000, 6000}));
+        QVERIFY(flush(p)); // committed: carol 1000/3000, both peers' baselines
+        QVERIFY(announce(p, carol, ih1, cp, {1500, 4000, 5000}));
+        QVERIFY(announce(p, dave, ih2, dp, {700, 0, 0}));
+        killHard(p); // the last two announces were never committed
+        QVERIFY(p.start(args));
+        QCOMPARE(totals(p, carol), std::make_pair(qint64(1000), qint64(3000)));
+        QCOMPARE(totals(p, dave), std::make_pair(qint64(0), qint64(0)));
+        QVERIFY(announce(p, carol, ih1, cp, {2000, 9000, 0}, "completed"));
+        QVERIFY(announce(p, dave, ih2, dp, {900, 0, 0}));
+        QVERIFY(flush(p));
+        // Exactly what the clients reported in all: nothing lost, nothing twice.
+        QCOMPARE(totals(p, carol), std::make_pair(qint64(2000), qint64(9000)));
+        QCOMPARE(totals(p, dave), std::make_pair(qint64(900), qint64(0)));
+        QVERIFY(p.stop());
+    }
+
+    // A user deleted while their deltas wait must not wedge the batch for everyone else.
+    void deletedUserDoesNotBlockTheBatch()
+    {
+        TrackerProcess p;
+        QVERIFY(p.start({QStringLiteral("--set"), QStringLiteral("stats.flush_interval=3600")}));
+        const auto ih = hashOf('e');
+        const Account erin = setUp(p, ih, QStringLiteral("erin"));
+        const QJsonObject frank = p.createUser(QStringLiteral("frank"));
+        const Account f{frank.value(QStringLiteral("passkey")).toString(),
+                        frank.value(QStringLiteral("id")).toInteger()};
+        QVERIFY(announce(p, erin, ih, "-qB4520-eeeeeeeeeeee", {0, 0, 10}, "started"));
+        QVERIFY(announce(p, f, ih, "-qB4520-ffffffffffff", {0, 0, 0}, "started"));
+        QVERIFY(flush(p));
+        QVERIFY(announce(p, erin, ih, "-qB4520-eeeeeeeeeeee", {0, 10, 0}, "completed"));
+        QVERIFY(announce(p, f, ih, "-qB4520-ffffffffffff", {10, 0, 0}));
+        QCOMPARE(p.adminRequest("DELETE", QStringLiteral("/admin/users/%1").arg(f.id)).status, 200);
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, erin), std::make_pair(qint64(0), qint64(10)));
+        QVERIFY(p.stop());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStatsFlow)
+#include "tst_statsflow.moc"
