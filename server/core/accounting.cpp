@@ -137,8 +137,20 @@ void StatsBatch::add(const StatsRecord &r)
                       r.endpoint, r.lastAnnounce, r.stopped};
 }
 
+void StatsBatch::addAll(const std::vector<StatsRecord> &records)
+{
+    peers.reserve(peers.size() + records.size());
+    for (const StatsRecord &r : records)
+        add(r);
+}
+
 void StatsBatch::merge(StatsBatch &&newer)
 {
+    if (empty()) {
+        *this = std::move(newer);
+        newer = StatsBatch{};
+        return;
+    }
     for (const auto &[id, d] : newer.users) {
         UserDelta &u = users[id];
         u.uploaded = addClamped(u.uploaded, d.uploaded);

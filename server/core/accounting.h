@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -110,7 +109,27 @@ struct PeerKey
     UserId user = 0;
     proto::PeerId peerId;
     friend auto operator<=>(const PeerKey &, const PeerKey &) = default;
-    friend bool operator==(const PeerKey &, const PeerKey &) = default;
+    friend bool operator==(const PeerKey &a, const PeerKey &b)
+    {
+        return a.torrent == b.torrent && a.user == b.user && a.peerId == b.peerId;
+    }
+};
+
+struct PeerKeyHash
+{
+    std::size_t operator()(const PeerKey &k) const noexcept
+    {
+        return k.peerId.hash((std::uint64_t(k.torrent) << 32) | k.user);
+    }
+};
+
+struct UserTorrentHash
+{
+    std::size_t operator()(const std::pair<UserId, TorrentId> &k) const noexcept
+    {
+        std::uint64_t h = (std::uint64_t(k.first) << 32 | k.second) * 0x9E3779B97F4A7C15ull;
+        return static_cast<std::size_t>(h ^ (h >> 29));
+    }
 };
 
 // The newest state of one peer in a batch.
@@ -130,9 +149,14 @@ struct PeerState
 struct StatsBatch
 {
     std::unordered_map<UserId, UserDelta> users;
-    std::map<std::pair<UserId, TorrentId>, UserTorrentDelta> userTorrents;
+    // Hash maps: coalescing a million records into ordered trees cost more than the commit.
+    std::unordered_map<std::pair<UserId, TorrentId>, UserTorrentDelta, UserTorrentHash>
+        userTorrents;
     std::unordered_map<TorrentId, TorrentDelta> torrents;
-    std::map<PeerKey, PeerState> peers;
+    std::unordered_map<PeerKey, PeerState, PeerKeyHash> peers;
+
+    // Coalesces a drain; reserves for it first.
+    void addAll(const std::vector<StatsRecord> &records);
 
     void add(const StatsRecord &r);
     // Folds a newer batch into this one (a failed commit is retried with what came since).

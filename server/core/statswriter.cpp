@@ -16,8 +16,7 @@ FlushResult StatsWriter::flush()
     const std::vector<StatsRecord> records = m_ledger.takeAll();
     result.records = records.size();
     StatsBatch fresh;
-    for (const StatsRecord &r : records)
-        fresh.add(r);
+    fresh.addAll(records);
     m_pending.merge(std::move(fresh));
     if (m_pending.empty())
         return result;

