@@ -1,0 +1,123 @@
+// Tests StatsWriter on a real SQLite file: a commit lands users', torrents' and peers' figures;
+// a commit the database refuses (another connection holds the write lock) keeps the batch,
+// merges newer records into it, and lands everything exactly once when the lock is gone.
+#include "server/core/statswriter.h"
+#include "server/storage/sqldatabase.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace sk;
+
+namespace {
+core::StatsRecord record(std::uint64_t seq, core::UserId user, core::TorrentId torrent,
+                         std::uint64_t creditUp, std::uint64_t totalUp, std::int64_t now)
+{
+    core::StatsRecord r;
+    r.sequence = seq;
+    r.user = user;
+    r.torrent = torrent;
+    r.peerId.bytes.fill('p');
+    r.credit.rawUploaded = r.credit.uploaded = creditUp;
+    r.uploaded = totalUp;
+    r.left = 5;
+    r.endpoint =
+        proto::PeerEndpoint::make(proto::IpAddress::fromV4(0x0A000001), static_cast<quint16>(6881));
+    r.lastAnnounce = now;
+    return r;
+}
+} // namespace
+
+class TestStatsWriter : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void commitsAndRetries()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        storage::StorageSettings settings;
+        settings.path = dir.filePath(QStringLiteral("s.db"));
+        settings.busyTimeoutMs = 50; // a locked database fails fast here
+        QString error;
+        auto db = storage::SqlDatabase::open(settings, &error);
+        QVERIFY2(db, qPrintable(error));
+        const auto user =
+            db->insertUser(QStringLiteral("u"), *proto::Passkey::fromText(QByteArray(32, 'k')), 1);
+        proto::InfoHash ih;
+        ih.bytes.fill(7);
+        const auto torrent = db->insertTorrent(ih, QStringLiteral("t"), 1);
+        QVERIFY(user.ok() && torrent.ok());
+        const core::UserId u = user.value.id;
+        const core::TorrentId t = torrent.value.id;
+
+        core::ManualClock clock;
+        clock.set(10'000);
+        core::StatsLedger ledger;
+        core::StatsWriter writer(ledger, *db, clock, 3600);
+        QVERIFY(writer.flush().ok); // nothing to do is a success
+        ledger.append(record(1, u, t, 100, 100, 10'000));
+        const core::FlushResult first = writer.flush();
+        QVERIFY(first.ok);
+        QCOMPARE(first.records, std::size_t(1));
+        QCOMPARE(db->user(u).value.uploaded, 100u);
+        QCOMPARE(db->torrent(t).value.uploaded, 100u);
+
+        // Another connection takes the write lock: commits fail and the batch is kept.
+        {
+            QSqlDatabase locker =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
+            locker.setDatabaseName(settings.path);
+            QVERIFY(locker.open());
+            {
+                QSqlQuery q(locker);
+                QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+            }
+            ledger.append(record(2, u, t, 50, 150, 10'001));
+            const core::FlushResult refused = writer.flush();
+            QVERIFY(!refused.ok);
+            QVERIFY(refused.pending > 0);
+            ledger.append(record(3, u, t, 25, 175, 10'002));
+            QVERIFY(!writer.flush().ok);
+            QCOMPARE(writer.failures(), 2u);
+            {
+                QSqlQuery q(locker);
+                QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+            }
+            locker.close();
+        }
+
+        // Both deltas once, and the peer's newest totals beside them.
+        QVERIFY(writer.flushAll(3));
+        QCOMPARE(db->user(u).value.uploaded, 175u);
+        const auto peers = db->peers(0);
+        QVERIFY(peers.ok());
+        QCOMPARE(peers.value.size(), std::size_t(1));
+        QCOMPARE(peers.value.front().uploaded, 175u);
+        QCOMPARE(peers.value.front().lastAnnounce, std::int64_t(10'002));
+        QCOMPARE(peers.value.front().endpoint.port(), quint16(6881));
+        QVERIFY(writer.flush().ok);
+        QCOMPARE(db->user(u).value.uploaded, 175u); // nothing applied twice
+        QCOMPARE(writer.lastSuccess(), std::int64_t(10'000));
+
+        // A stopped peer's row goes; rows not announced within the timeout go too.
+        core::StatsRecord stop = record(4, u, t, 0, 175, 10'003);
+        stop.stopped = true;
+        ledger.append(stop);
+        QVERIFY(writer.flush().ok);
+        QVERIFY(db->peers(0).value.empty());
+        ledger.append(record(5, u, t, 0, 175, 10'004));
+        QVERIFY(writer.flush().ok);
+        QCOMPARE(db->peers(0).value.size(), std::size_t(1));
+        clock.set(10'004 + 3601);
+        ledger.append(record(1, u, t + 1000, 0, 0, 10'004)); // unknown torrent: skipped
+        QVERIFY(writer.flush().ok);
+        QVERIFY(db->peers(0).value.empty());
+        QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStatsWriter)
+#include "tst_statswriter.moc"
