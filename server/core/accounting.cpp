@@ -18,12 +18,6 @@ std::uint64_t scaled(std::uint64_t bytes, double multiplier)
     return v >= static_cast<long double>(top) ? top : static_cast<std::uint64_t>(v);
 }
 
-std::uint64_t addClamped(std::uint64_t a, std::uint64_t b)
-{
-    const std::uint64_t s = a + b;
-    return s < a ? std::numeric_limits<std::uint64_t>::max() : s;
-}
-
 std::atomic<std::uint64_t> g_ledgerIds{0};
 
 struct LocalBuffer
@@ -34,6 +28,12 @@ struct LocalBuffer
 thread_local std::vector<LocalBuffer> t_buffers;
 
 } // namespace
+
+std::uint64_t addClamped(std::uint64_t a, std::uint64_t b)
+{
+    const std::uint64_t s = a + b;
+    return s < a ? std::numeric_limits<std::uint64_t>::max() : s;
+}
 
 Credit computeCredit(const std::optional<PreviousPeer> &previous, std::uint64_t uploaded,
                      std::uint64_t downloaded, const TorrentPolicy &policy, bool globalFreeleech,
@@ -113,24 +113,13 @@ std::vector<StatsRecord> StatsLedger::takeAll()
 void StatsBatch::add(const StatsRecord &r)
 {
     const Credit &c = r.credit;
-    if (c.uploaded || c.downloaded) {
-        UserDelta &u = users[r.user];
-        u.uploaded = addClamped(u.uploaded, c.uploaded);
-        u.downloaded = addClamped(u.downloaded, c.downloaded);
-    }
-    if (c.rawUploaded || c.rawDownloaded) {
-        UserTorrentDelta &ut = userTorrents[{r.user, r.torrent}];
-        ut.uploaded = addClamped(ut.uploaded, c.uploaded);
-        ut.downloaded = addClamped(ut.downloaded, c.downloaded);
-        ut.rawUploaded = addClamped(ut.rawUploaded, c.rawUploaded);
-        ut.rawDownloaded = addClamped(ut.rawDownloaded, c.rawDownloaded);
-    }
-    if (c.rawUploaded || c.rawDownloaded || r.completed) {
-        TorrentDelta &t = torrents[r.torrent];
-        t.uploaded = addClamped(t.uploaded, c.rawUploaded);
-        t.downloaded = addClamped(t.downloaded, c.rawDownloaded);
-        t.completed += r.completed ? 1 : 0;
-    }
+    if (c.uploaded || c.downloaded)
+        users[r.user] += UserDelta{c.uploaded, c.downloaded};
+    if (c.rawUploaded || c.rawDownloaded)
+        userTorrents[{r.user, r.torrent}] +=
+            UserTorrentDelta{c.uploaded, c.downloaded, c.rawUploaded, c.rawDownloaded};
+    if (c.rawUploaded || c.rawDownloaded || r.completed)
+        torrents[r.torrent] += TorrentDelta{c.rawUploaded, c.rawDownloaded, r.completed ? 1u : 0u};
     PeerState &p = peers[PeerKey{r.torrent, r.user, r.peerId}];
     if (r.sequence >= p.sequence)
         p = PeerState{r.sequence, r.uploaded,     r.downloaded, r.left,
@@ -151,24 +140,12 @@ void StatsBatch::merge(StatsBatch &&newer)
         newer = StatsBatch{};
         return;
     }
-    for (const auto &[id, d] : newer.users) {
-        UserDelta &u = users[id];
-        u.uploaded = addClamped(u.uploaded, d.uploaded);
-        u.downloaded = addClamped(u.downloaded, d.downloaded);
-    }
-    for (const auto &[key, d] : newer.userTorrents) {
-        UserTorrentDelta &ut = userTorrents[key];
-        ut.uploaded = addClamped(ut.uploaded, d.uploaded);
-        ut.downloaded = addClamped(ut.downloaded, d.downloaded);
-        ut.rawUploaded = addClamped(ut.rawUploaded, d.rawUploaded);
-        ut.rawDownloaded = addClamped(ut.rawDownloaded, d.rawDownloaded);
-    }
-    for (const auto &[id, d] : newer.torrents) {
-        TorrentDelta &t = torrents[id];
-        t.uploaded = addClamped(t.uploaded, d.uploaded);
-        t.downloaded = addClamped(t.downloaded, d.downloaded);
-        t.completed += d.completed;
-    }
+    for (const auto &[id, d] : newer.users)
+        users[id] += d;
+    for (const auto &[key, d] : newer.userTorrents)
+        userTorrents[key] += d;
+    for (const auto &[id, d] : newer.torrents)
+        torrents[id] += d;
     for (auto &[key, state] : newer.peers) {
         auto [it, inserted] = peers.try_emplace(key, state);
         if (!inserted && state.sequence >= it->second.sequence)

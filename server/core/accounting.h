@@ -82,10 +82,19 @@ private:
     std::atomic<std::uint64_t> m_resets{0};
 };
 
+// Sums saturate instead of wrapping.
+std::uint64_t addClamped(std::uint64_t a, std::uint64_t b);
+
 struct UserDelta
 {
     std::uint64_t uploaded = 0;
     std::uint64_t downloaded = 0;
+    UserDelta &operator+=(const UserDelta &o)
+    {
+        uploaded = addClamped(uploaded, o.uploaded);
+        downloaded = addClamped(downloaded, o.downloaded);
+        return *this;
+    }
 };
 
 struct UserTorrentDelta
@@ -94,6 +103,14 @@ struct UserTorrentDelta
     std::uint64_t downloaded = 0;
     std::uint64_t rawUploaded = 0;
     std::uint64_t rawDownloaded = 0;
+    UserTorrentDelta &operator+=(const UserTorrentDelta &o)
+    {
+        uploaded = addClamped(uploaded, o.uploaded);
+        downloaded = addClamped(downloaded, o.downloaded);
+        rawUploaded = addClamped(rawUploaded, o.rawUploaded);
+        rawDownloaded = addClamped(rawDownloaded, o.rawDownloaded);
+        return *this;
+    }
 };
 
 struct TorrentDelta
@@ -101,6 +118,13 @@ struct TorrentDelta
     std::uint64_t uploaded = 0; // raw
     std::uint64_t downloaded = 0;
     std::uint32_t completed = 0;
+    TorrentDelta &operator+=(const TorrentDelta &o)
+    {
+        uploaded = addClamped(uploaded, o.uploaded);
+        downloaded = addClamped(downloaded, o.downloaded);
+        completed += o.completed;
+        return *this;
+    }
 };
 
 struct PeerKey
@@ -161,7 +185,10 @@ struct StatsBatch
     void add(const StatsRecord &r);
     // Folds a newer batch into this one (a failed commit is retried with what came since).
     void merge(StatsBatch &&newer);
-    bool empty() const { return peers.empty() && users.empty() && torrents.empty(); }
+    bool empty() const
+    {
+        return peers.empty() && users.empty() && userTorrents.empty() && torrents.empty();
+    }
     std::size_t size() const { return peers.size() + users.size() + userTorrents.size(); }
 };
 
