@@ -8,6 +8,8 @@
 #include <QJsonParseError>
 #include <QUrlQuery>
 
+#include <cmath>
+#include <utility>
 #include <variant>
 
 namespace sk::admin {
@@ -98,6 +100,13 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &p) { return getTorrent(p[0]); });
     add(M::Delete, "/admin/torrents/:id",
         [this](const auto &, const auto &p) { return deleteTorrent(p[0]); });
+    add(M::Post, "/admin/torrents/:id/freeleech",
+        [this](const auto &r, const auto &p) { return setFreeleech(r, p[0], true); });
+    add(M::Delete, "/admin/torrents/:id/freeleech",
+        [this](const auto &r, const auto &p) { return setFreeleech(r, p[0], false); });
+    add(M::Put, "/admin/torrents/:id/multipliers",
+        [this](const auto &r, const auto &p) { return setMultipliers(r, p[0]); });
+    add(M::Get, "/admin/freeleech", [this](const auto &, const auto &) { return listFreeleech(); });
     add(M::Post, "/admin/stats/flush", [this](const auto &, const auto &) {
         const core::FlushResult f = m_stats.flush();
         if (!f.ok)
@@ -313,8 +322,15 @@ namespace {
 api::TorrentDto torrentDto(const core::TorrentRecord &t, const core::PeerStore &peers)
 {
     const proto::ScrapeEntry e = peers.scrape(t.infoHash);
-    return api::TorrentDto{t.id,       t.infoHash,   t.name,      t.createdAt,
-                           e.complete, e.incomplete, e.downloaded};
+    api::TorrentDto d{t.id,       t.infoHash,   t.name,      t.createdAt,
+                      e.complete, e.incomplete, e.downloaded};
+    d.freeleech = t.policy.freeleech;
+    d.freeleechUntil = t.policy.freeleechUntil;
+    d.uploadMultiplier = t.policy.uploadMultiplier;
+    d.downloadMultiplier = t.policy.downloadMultiplier;
+    d.uploaded = t.uploaded;
+    d.downloaded = t.downloaded;
+    return d;
 }
 } // namespace
 
@@ -404,6 +420,91 @@ ApiReply AdminServer::deleteTorrent(const QString &idOrHash)
     return {200, QJsonObject{{QStringLiteral("id"), static_cast<qint64>(t.value.id)},
                              {QStringLiteral("info_hash"), t.value.infoHash.toHexString()},
                              {QStringLiteral("deleted"), true}}};
+}
+
+// Longest freeleech window and largest multiplier the API accepts: bounded like every input.
+constexpr qint64 kMaxFreeleechSeconds = 10LL * 366 * 86400;
+constexpr double kMaxMultiplier = 100.0;
+
+ApiReply AdminServer::setFreeleech(const QHttpServerRequest &r, const QString &idOrHash, bool on)
+{
+    auto parsed = jsonBody(r, on ? QStringList{QStringLiteral("duration")} : QStringList{});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    bool bad = false;
+    const auto t = findTorrent(m_db, idOrHash, &bad);
+    if (bad)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
+    if (!t.ok())
+        return dbError(t.status, QStringLiteral("torrent"), t.message);
+    core::TorrentPolicy policy = t.value.policy;
+    policy.freeleech = on;
+    policy.freeleechUntil = 0;
+    if (on && o.contains(QStringLiteral("duration"))) {
+        const QJsonValue v = o.value(QStringLiteral("duration"));
+        const double d = v.toDouble(-1);
+        if (!v.isDouble() || d != std::floor(d) || d < 1 || d > double(kMaxFreeleechSeconds))
+            return apiError(422, "invalid_value",
+                            QStringLiteral("duration must be whole seconds, 1 to %1")
+                                .arg(kMaxFreeleechSeconds));
+        policy.freeleechUntil = m_service.now() + static_cast<qint64>(d);
+    }
+    const auto updated = m_directory.setTorrentPolicy(t.value.id, policy);
+    if (!updated.ok())
+        return dbError(updated.status, QStringLiteral("torrent"), updated.message);
+    return {200, torrentDto(updated.value, m_peers).toJson()};
+}
+
+ApiReply AdminServer::setMultipliers(const QHttpServerRequest &r, const QString &idOrHash)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("upload"), QStringLiteral("download")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    if (o.isEmpty())
+        return apiError(422, "missing_field",
+                        QStringLiteral("give \"upload\", \"download\" or both"));
+    bool bad = false;
+    const auto t = findTorrent(m_db, idOrHash, &bad);
+    if (bad)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
+    if (!t.ok())
+        return dbError(t.status, QStringLiteral("torrent"), t.message);
+    core::TorrentPolicy policy = t.value.policy;
+    for (const auto &[key, target] :
+         {std::pair{QStringLiteral("upload"), &policy.uploadMultiplier},
+          std::pair{QStringLiteral("download"), &policy.downloadMultiplier}}) {
+        if (!o.contains(key))
+            continue;
+        const QJsonValue v = o.value(key);
+        const double m = v.toDouble(-1);
+        if (!v.isDouble() || !std::isfinite(m) || m < 0 || m > kMaxMultiplier)
+            return apiError(
+                422, "invalid_value",
+                key + QStringLiteral(" must be a number from 0 to %1").arg(kMaxMultiplier));
+        *target = m;
+    }
+    const auto updated = m_directory.setTorrentPolicy(t.value.id, policy);
+    if (!updated.ok())
+        return dbError(updated.status, QStringLiteral("torrent"), updated.message);
+    return {200, torrentDto(updated.value, m_peers).toJson()};
+}
+
+ApiReply AdminServer::listFreeleech()
+{
+    const auto torrents = m_db.torrents({});
+    if (!torrents.ok())
+        return dbError(torrents.status, {}, torrents.message);
+    const std::int64_t now = m_service.now();
+    QJsonArray items;
+    for (const auto &t : torrents.value)
+        if (t.policy.freeleechAt(now))
+            items.append(torrentDto(t, m_peers).toJson());
+    return {200, QJsonObject{{QStringLiteral("torrents"), items},
+                             {QStringLiteral("total"), static_cast<qint64>(items.size())}}};
 }
 
 } // namespace sk::admin

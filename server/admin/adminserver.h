@@ -60,6 +60,9 @@ private:
     ApiReply listTorrents(const QHttpServerRequest &r);
     ApiReply createTorrent(const QHttpServerRequest &r);
     ApiReply getTorrent(const QString &idOrHash);
+    ApiReply setFreeleech(const QHttpServerRequest &r, const QString &idOrHash, bool on);
+    ApiReply setMultipliers(const QHttpServerRequest &r, const QString &idOrHash);
+    ApiReply listFreeleech();
     ApiReply deleteTorrent(const QString &idOrHash);
 
     core::Directory &m_directory;

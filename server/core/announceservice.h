@@ -38,6 +38,7 @@ public:
                                proto::ScrapeResult &out);
 
     const TrackerSettings &settings() const { return m_settings; }
+    std::int64_t now() const { return m_clock.now(); }
     const ServiceCounters &counters() const { return m_counters; }
     // Interval with jitter, as sent to a client (also used in failure replies).
     std::uint32_t jitteredInterval() const;

@@ -110,6 +110,7 @@ public:
     virtual DbResult<TorrentRecord> insertTorrent(const proto::InfoHash &infoHash,
                                                   const QString &name, std::int64_t createdAt) = 0;
     virtual DbStatus deleteTorrent(TorrentId id) = 0;
+    virtual DbResult<TorrentRecord> setTorrentPolicy(TorrentId id, const TorrentPolicy &policy) = 0;
     virtual DbResult<std::int64_t> torrentCount() = 0;
 
     // One transaction: the batch's sums, its peers' newest totals (rows of stopped peers

@@ -103,6 +103,14 @@ DbResult<TorrentRecord> Directory::createTorrent(const proto::InfoHash &infoHash
     return r;
 }
 
+DbResult<TorrentRecord> Directory::setTorrentPolicy(TorrentId id, const TorrentPolicy &policy)
+{
+    auto r = m_db.setTorrentPolicy(id, policy);
+    if (r.ok())
+        m_registry.putTorrent(r.value.id, r.value.infoHash, r.value.policy);
+    return r;
+}
+
 DbStatus Directory::deleteTorrent(TorrentId id)
 {
     const auto t = m_db.torrent(id);

@@ -20,6 +20,8 @@ public:
     // Puts the peers of the last committed flush announced since then back in the store;
     // returns how many. Call after load().
     DbResult<std::size_t> restorePeers(std::int64_t announcedSince);
+    // Freeleech and multipliers: the database first, then the announce path's registry.
+    DbResult<TorrentRecord> setTorrentPolicy(TorrentId id, const TorrentPolicy &policy);
 
     // A passkey is generated when none is given; a given one must be well-formed and unused.
     DbResult<UserRecord> createUser(const QString &name,

@@ -430,6 +430,32 @@ DbStatus SqlDatabase::deleteTorrent(core::TorrentId id)
     return s;
 }
 
+DbResult<core::TorrentRecord> SqlDatabase::setTorrentPolicy(core::TorrentId id,
+                                                            const core::TorrentPolicy &policy)
+{
+    DbStatus s = DbStatus::Ok;
+    QString message;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        q.prepare(QStringLiteral("UPDATE torrents SET freeleech = ?, freeleech_until = ?, "
+                                 "upload_multiplier = ?, download_multiplier = ? WHERE id = ?"));
+        q.bindValue(0, policy.freeleech ? 1 : 0);
+        q.bindValue(1, static_cast<qlonglong>(policy.freeleechUntil));
+        q.bindValue(2, policy.uploadMultiplier);
+        q.bindValue(3, policy.downloadMultiplier);
+        q.bindValue(4, id);
+        if (!q.exec()) {
+            s = statusOf(q.lastError());
+            message = q.lastError().text();
+        } else if (q.numRowsAffected() == 0) {
+            s = DbStatus::NotFound;
+        }
+    });
+    if (s != DbStatus::Ok)
+        return DbResult<core::TorrentRecord>::fail(s, message);
+    return torrent(id);
+}
+
 DbResult<std::int64_t> SqlDatabase::torrentCount()
 {
     DbResult<std::int64_t> r;

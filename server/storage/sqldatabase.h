@@ -45,6 +45,8 @@ public:
                                                       const QString &name,
                                                       std::int64_t createdAt) override;
     core::DbStatus deleteTorrent(core::TorrentId id) override;
+    core::DbResult<core::TorrentRecord>
+    setTorrentPolicy(core::TorrentId id, const core::TorrentPolicy &policy) override;
     core::DbResult<std::int64_t> torrentCount() override;
 
     core::DbStatus commitStats(const core::StatsBatch &batch, std::int64_t expireBefore) override;

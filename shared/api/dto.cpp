@@ -81,6 +81,13 @@ QJsonObject TorrentDto::toJson() const
         {QStringLiteral("seeders"), static_cast<qint64>(seeders)},
         {QStringLiteral("leechers"), static_cast<qint64>(leechers)},
         {QStringLiteral("completed"), static_cast<qint64>(completed)},
+        {QStringLiteral("freeleech"), freeleech},
+        {QStringLiteral("freeleech_until"),
+         freeleechUntil ? QJsonValue(isoTime(freeleechUntil)) : QJsonValue(QJsonValue::Null)},
+        {QStringLiteral("upload_multiplier"), uploadMultiplier},
+        {QStringLiteral("download_multiplier"), downloadMultiplier},
+        {QStringLiteral("uploaded"), bigNumber(uploaded)},
+        {QStringLiteral("downloaded"), bigNumber(downloaded)},
     };
 }
 
@@ -97,6 +104,12 @@ std::optional<TorrentDto> TorrentDto::fromJson(const QJsonObject &o)
     t.seeders = static_cast<std::uint32_t>(o.value(QStringLiteral("seeders")).toInteger());
     t.leechers = static_cast<std::uint32_t>(o.value(QStringLiteral("leechers")).toInteger());
     t.completed = static_cast<std::uint32_t>(o.value(QStringLiteral("completed")).toInteger());
+    t.freeleech = o.value(QStringLiteral("freeleech")).toBool();
+    t.freeleechUntil = parseIso(o.value(QStringLiteral("freeleech_until")));
+    t.uploadMultiplier = o.value(QStringLiteral("upload_multiplier")).toDouble(1.0);
+    t.downloadMultiplier = o.value(QStringLiteral("download_multiplier")).toDouble(1.0);
+    t.uploaded = readBig(o.value(QStringLiteral("uploaded"))).value_or(0);
+    t.downloaded = readBig(o.value(QStringLiteral("downloaded"))).value_or(0);
     return t;
 }
 

@@ -39,6 +39,12 @@ struct TorrentDto
     std::uint32_t seeders = 0;
     std::uint32_t leechers = 0;
     std::uint32_t completed = 0;
+    bool freeleech = false;          // as set; see freeleechUntil
+    std::int64_t freeleechUntil = 0; // Unix seconds; 0: no expiry ("freeleech_until": null)
+    double uploadMultiplier = 1.0;
+    double downloadMultiplier = 1.0;
+    std::uint64_t uploaded = 0; // committed totals, as clients reported them
+    std::uint64_t downloaded = 0;
 
     QJsonObject toJson() const;
     static std::optional<TorrentDto> fromJson(const QJsonObject &o);

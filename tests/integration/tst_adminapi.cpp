@@ -651,10 +651,19 @@ void TestAdminApi::createTorrent()
         return;
 
     const QJsonObject t = r.json;
-    const QStringList keys{QStringLiteral("completed"), QStringLiteral("created_at"),
-                           QStringLiteral("id"),        QStringLiteral("info_hash"),
-                           QStringLiteral("leechers"),  QStringLiteral("name"),
-                           QStringLiteral("seeders")};
+    const QStringList keys{QStringLiteral("completed"),
+                           QStringLiteral("created_at"),
+                           QStringLiteral("download_multiplier"),
+                           QStringLiteral("downloaded"),
+                           QStringLiteral("freeleech"),
+                           QStringLiteral("freeleech_until"),
+                           QStringLiteral("id"),
+                           QStringLiteral("info_hash"),
+                           QStringLiteral("leechers"),
+                           QStringLiteral("name"),
+                           QStringLiteral("seeders"),
+                           QStringLiteral("upload_multiplier"),
+                           QStringLiteral("uploaded")};
     QCOMPARE(t.keys(), keys);
     QVERIFY(t.value(QStringLiteral("id")).toInteger() > 0);
     QCOMPARE(t.value(QStringLiteral("info_hash")).toString(), infoHash);

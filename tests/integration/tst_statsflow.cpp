@@ -205,6 +205,99 @@ private Q_SLOTS:
         QCOMPARE(totals(p, erin), std::make_pair(qint64(0), qint64(10)));
         QVERIFY(p.stop());
     }
+
+    // Multipliers and freeleech set through the admin API change what the next announces
+    // credit, survive a restart, and bad requests get their JSON error without changing them.
+    void freeleechAndMultipliers()
+    {
+        TrackerProcess p;
+        const QStringList args{QStringLiteral("--set"),
+                               QStringLiteral("stats.flush_interval=3600")};
+        QVERIFY(p.start(args));
+        const auto ih = hashOf('g');
+        const Account a = setUp(p, ih, QStringLiteral("gina"));
+        const QString torrent = QStringLiteral("/admin/torrents/") + ih.toHexString();
+        const QByteArray peer = "-qB4520-gggggggggggg";
+        QVERIFY(announce(p, a, ih, peer, {0, 0, 1000}, "started"));
+
+        auto r = p.adminRequest(
+            "PUT", torrent + QStringLiteral("/multipliers"),
+            QJsonObject{{QStringLiteral("upload"), 2}, {QStringLiteral("download"), 0.5}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value(QStringLiteral("upload_multiplier")).toDouble(), 2.0);
+        QVERIFY(announce(p, a, ih, peer, {100, 100, 900}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(200), qint64(50)));
+
+        r = p.adminRequest("POST", torrent + QStringLiteral("/freeleech"));
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json.value(QStringLiteral("freeleech")).toBool());
+        QVERIFY(r.json.value(QStringLiteral("freeleech_until")).isNull());
+        QCOMPARE(p.adminRequest("GET", QStringLiteral("/admin/freeleech"))
+                     .json.value(QStringLiteral("total"))
+                     .toInteger(),
+                 1);
+        QVERIFY(announce(p, a, ih, peer, {200, 300, 700}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(400), qint64(50)));
+
+        QCOMPARE(p.adminRequest("DELETE", torrent + QStringLiteral("/freeleech")).status, 200);
+        QVERIFY(announce(p, a, ih, peer, {200, 400, 600}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(400), qint64(100)));
+
+        r = p.adminRequest("POST", torrent + QStringLiteral("/freeleech"),
+                           QJsonObject{{QStringLiteral("duration"), 3600}});
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json.value(QStringLiteral("freeleech_until")).isString());
+
+        // Bad requests: the right status and code, and nothing changes.
+        const struct
+        {
+            QByteArray method;
+            QString path;
+            QJsonObject body;
+            int status;
+            const char *code;
+        } bad[] = {
+            {"PUT", torrent + QStringLiteral("/multipliers"),
+             QJsonObject{{QStringLiteral("upload"), -1}}, 422, "invalid_value"},
+            {"PUT", torrent + QStringLiteral("/multipliers"),
+             QJsonObject{{QStringLiteral("upload"), 101}}, 422, "invalid_value"},
+            {"PUT", torrent + QStringLiteral("/multipliers"),
+             QJsonObject{{QStringLiteral("download"), QStringLiteral("2")}}, 422, "invalid_value"},
+            {"PUT", torrent + QStringLiteral("/multipliers"),
+             QJsonObject{{QStringLiteral("ratio"), 2}}, 422, "unknown_field"},
+            {"POST", torrent + QStringLiteral("/freeleech"),
+             QJsonObject{{QStringLiteral("duration"), 0}}, 422, "invalid_value"},
+            {"POST", torrent + QStringLiteral("/freeleech"),
+             QJsonObject{{QStringLiteral("duration"), 1.5}}, 422, "invalid_value"},
+            {"POST", QStringLiteral("/admin/torrents/999999/freeleech"), {}, 404, "not_found"},
+            {"PUT", QStringLiteral("/admin/torrents/nothex/multipliers"),
+             QJsonObject{{QStringLiteral("upload"), 1}}, 400, "invalid_parameter"},
+        };
+        for (const auto &b : bad) {
+            const auto reply = p.adminRequest(b.method, b.path, b.body);
+            QCOMPARE(reply.status, b.status);
+            QCOMPARE(reply.errorCode(), QString::fromLatin1(b.code));
+        }
+        QCOMPARE(p.adminRaw("PUT", torrent + QStringLiteral("/multipliers"), R"({"upload":3})",
+                            {{"Content-Type", "application/json"}})
+                     .status,
+                 401);
+
+        // The terms are in the database: a restarted server still applies them.
+        QVERIFY(p.stop());
+        QVERIFY(p.start(args));
+        r = p.adminRequest("GET", torrent);
+        QCOMPARE(r.json.value(QStringLiteral("upload_multiplier")).toDouble(), 2.0);
+        QCOMPARE(r.json.value(QStringLiteral("download_multiplier")).toDouble(), 0.5);
+        QVERIFY(r.json.value(QStringLiteral("freeleech")).toBool());
+        QVERIFY(announce(p, a, ih, peer, {300, 500, 500}));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(600), qint64(100)));
+        QVERIFY(p.stop());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStatsFlow)
