@@ -42,6 +42,28 @@ private Q_SLOTS:
         QCOMPARE(t.toJson().value(QStringLiteral("info_hash")).toString(),
                  QString(40, QLatin1Char('a')).replace(QStringLiteral("aa"), QStringLiteral("ab")));
         QCOMPARE(back->seeders, 4u);
+        QVERIFY(t.toJson().value(QStringLiteral("freeleech_until")).isNull()); // no expiry
+        QCOMPARE(back->uploadMultiplier, 1.0);
+    }
+    void torrentTermsRoundTrip()
+    {
+        api::TorrentDto t;
+        t.id = 4;
+        t.freeleech = true;
+        t.freeleechUntil = 1'700'000'000;
+        t.uploadMultiplier = 2.5;
+        t.downloadMultiplier = 0;
+        t.uploaded = (quint64(1) << 60) + 3; // beyond 2^53: travels as a string
+        const QJsonObject o = t.toJson();
+        QCOMPARE(o.value(QStringLiteral("freeleech_until")).toString(),
+                 QStringLiteral("2023-11-14T22:13:20Z"));
+        const auto back = api::TorrentDto::fromJson(o);
+        QVERIFY(back);
+        QVERIFY(back->freeleech);
+        QCOMPARE(back->freeleechUntil, t.freeleechUntil);
+        QCOMPARE(back->uploadMultiplier, 2.5);
+        QCOMPARE(back->downloadMultiplier, 0.0);
+        QCOMPARE(back->uploaded, t.uploaded);
     }
     void rejects()
     {
