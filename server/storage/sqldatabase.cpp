@@ -130,6 +130,67 @@ template<typename T> DbResult<T> failed(const QSqlQuery &q)
     return DbResult<T>::fail(statusOf(q.lastError()), q.lastError().text());
 }
 
+// The shapes every call below takes: `?` placeholders bound in order from `values`.
+bool execBound(QSqlQuery &q, const QString &sql, const QVariantList &values)
+{
+    if (!q.prepare(sql))
+        return false;
+    for (int i = 0; i < values.size(); ++i)
+        q.bindValue(i, values[i]);
+    return q.exec();
+}
+
+template<typename T, typename Read>
+DbResult<std::vector<T>> selectAll(QSqlDatabase &db, const QString &sql, const QVariantList &values,
+                                   Read read)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!execBound(q, sql, values))
+        return failed<std::vector<T>>(q);
+    DbResult<std::vector<T>> r;
+    while (q.next())
+        r.value.push_back(read(q));
+    return r;
+}
+
+// One row, or NotFound.
+template<typename T, typename Read>
+DbResult<T> selectOne(QSqlDatabase &db, const QString &sql, const QVariantList &values, Read read)
+{
+    QSqlQuery q(db);
+    if (!execBound(q, sql, values))
+        return failed<T>(q);
+    if (!q.next())
+        return DbResult<T>::fail(DbStatus::NotFound);
+    DbResult<T> r;
+    r.value = read(q);
+    return r;
+}
+
+// An UPDATE or DELETE of one row by key: NotFound when it matched nothing.
+DbResult<bool> changeOne(QSqlDatabase &db, const QString &sql, const QVariantList &values)
+{
+    QSqlQuery q(db);
+    if (!execBound(q, sql, values))
+        return failed<bool>(q);
+    if (q.numRowsAffected() == 0)
+        return DbResult<bool>::fail(DbStatus::NotFound);
+    return {};
+}
+
+DbResult<std::int64_t> countRows(QSqlDatabase &db, const QString &sql)
+{
+    return selectOne<std::int64_t>(db, sql, {},
+                                   [](const QSqlQuery &q) { return q.value(0).toLongLong(); });
+}
+
+QVariantList pageValues(core::Page page)
+{
+    return {static_cast<qlonglong>(page.limit > 0 ? page.limit : -1),
+            static_cast<qlonglong>(page.offset)};
+}
+
 } // namespace
 
 SqlDatabase::SqlDatabase() = default;
@@ -216,19 +277,11 @@ DbResult<std::vector<core::UserRecord>> SqlDatabase::users(core::Page page)
 {
     DbResult<std::vector<core::UserRecord>> r;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        q.prepare(QStringLiteral("SELECT ") + kUserColumns +
-                  QStringLiteral(" FROM users ORDER BY id LIMIT :limit OFFSET :offset"));
-        q.bindValue(QStringLiteral(":limit"),
-                    static_cast<qlonglong>(page.limit > 0 ? page.limit : -1));
-        q.bindValue(QStringLiteral(":offset"), static_cast<qlonglong>(page.offset));
-        if (!q.exec()) {
-            r = failed<std::vector<core::UserRecord>>(q);
-            return;
-        }
-        while (q.next())
-            r.value.push_back(readUser(q));
+        r = selectAll<core::UserRecord>(
+            db,
+            QStringLiteral("SELECT ") + kUserColumns +
+                QStringLiteral(" FROM users ORDER BY id LIMIT ? OFFSET ?"),
+            pageValues(page), readUser);
     });
     return r;
 }
@@ -237,19 +290,10 @@ DbResult<core::UserRecord> SqlDatabase::user(core::UserId id)
 {
     DbResult<core::UserRecord> r;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("SELECT ") + kUserColumns +
-                  QStringLiteral(" FROM users WHERE id = :id"));
-        q.bindValue(QStringLiteral(":id"), id);
-        if (!q.exec()) {
-            r = failed<core::UserRecord>(q);
-            return;
-        }
-        if (!q.next()) {
-            r.status = DbStatus::NotFound;
-            return;
-        }
-        r.value = readUser(q);
+        r = selectOne<core::UserRecord>(db,
+                                        QStringLiteral("SELECT ") + kUserColumns +
+                                            QStringLiteral(" FROM users WHERE id = ?"),
+                                        {id}, readUser);
     });
     return r;
 }
@@ -282,48 +326,27 @@ DbStatus SqlDatabase::deleteUser(core::UserId id)
 {
     DbStatus s = DbStatus::Ok;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("DELETE FROM users WHERE id = :id"));
-        q.bindValue(QStringLiteral(":id"), id);
-        if (!q.exec())
-            s = statusOf(q.lastError());
-        else if (q.numRowsAffected() == 0)
-            s = DbStatus::NotFound;
+        s = changeOne(db, QStringLiteral("DELETE FROM users WHERE id = ?"), {id}).status;
     });
     return s;
 }
 
 DbResult<core::UserRecord> SqlDatabase::setPasskey(core::UserId id, const proto::Passkey &passkey)
 {
-    DbResult<core::UserRecord> r;
+    DbResult<bool> changed;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("UPDATE users SET passkey = :passkey WHERE id = :id"));
-        q.bindValue(QStringLiteral(":passkey"), passkey.toString());
-        q.bindValue(QStringLiteral(":id"), id);
-        if (!q.exec()) {
-            r = failed<core::UserRecord>(q);
-            return;
-        }
-        if (q.numRowsAffected() == 0)
-            r.status = DbStatus::NotFound;
+        changed = changeOne(db, QStringLiteral("UPDATE users SET passkey = ? WHERE id = ?"),
+                            {passkey.toString(), id});
     });
-    if (!r.ok())
-        return r;
+    if (!changed.ok())
+        return DbResult<core::UserRecord>::fail(changed.status, changed.message);
     return user(id);
 }
 
 DbResult<std::int64_t> SqlDatabase::userCount()
 {
     DbResult<std::int64_t> r;
-    run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM users")) || !q.next()) {
-            r = failed<std::int64_t>(q);
-            return;
-        }
-        r.value = q.value(0).toLongLong();
-    });
+    run([&](QSqlDatabase &db) { r = countRows(db, QStringLiteral("SELECT COUNT(*) FROM users")); });
     return r;
 }
 
@@ -331,19 +354,11 @@ DbResult<std::vector<core::TorrentRecord>> SqlDatabase::torrents(core::Page page
 {
     DbResult<std::vector<core::TorrentRecord>> r;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        q.prepare(QStringLiteral("SELECT ") + kTorrentColumns +
-                  QStringLiteral(" FROM torrents ORDER BY id LIMIT :limit OFFSET :offset"));
-        q.bindValue(QStringLiteral(":limit"),
-                    static_cast<qlonglong>(page.limit > 0 ? page.limit : -1));
-        q.bindValue(QStringLiteral(":offset"), static_cast<qlonglong>(page.offset));
-        if (!q.exec()) {
-            r = failed<std::vector<core::TorrentRecord>>(q);
-            return;
-        }
-        while (q.next())
-            r.value.push_back(readTorrent(q));
+        r = selectAll<core::TorrentRecord>(
+            db,
+            QStringLiteral("SELECT ") + kTorrentColumns +
+                QStringLiteral(" FROM torrents ORDER BY id LIMIT ? OFFSET ?"),
+            pageValues(page), readTorrent);
     });
     return r;
 }
@@ -352,19 +367,10 @@ DbResult<core::TorrentRecord> SqlDatabase::torrent(core::TorrentId id)
 {
     DbResult<core::TorrentRecord> r;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("SELECT ") + kTorrentColumns +
-                  QStringLiteral(" FROM torrents WHERE id = :id"));
-        q.bindValue(QStringLiteral(":id"), id);
-        if (!q.exec()) {
-            r = failed<core::TorrentRecord>(q);
-            return;
-        }
-        if (!q.next()) {
-            r.status = DbStatus::NotFound;
-            return;
-        }
-        r.value = readTorrent(q);
+        r = selectOne<core::TorrentRecord>(db,
+                                           QStringLiteral("SELECT ") + kTorrentColumns +
+                                               QStringLiteral(" FROM torrents WHERE id = ?"),
+                                           {id}, readTorrent);
     });
     return r;
 }
@@ -373,19 +379,10 @@ DbResult<core::TorrentRecord> SqlDatabase::torrentByHash(const proto::InfoHash &
 {
     DbResult<core::TorrentRecord> r;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("SELECT ") + kTorrentColumns +
-                  QStringLiteral(" FROM torrents WHERE info_hash = :ih"));
-        q.bindValue(QStringLiteral(":ih"), infoHash.toByteArray());
-        if (!q.exec()) {
-            r = failed<core::TorrentRecord>(q);
-            return;
-        }
-        if (!q.next()) {
-            r.status = DbStatus::NotFound;
-            return;
-        }
-        r.value = readTorrent(q);
+        r = selectOne<core::TorrentRecord>(db,
+                                           QStringLiteral("SELECT ") + kTorrentColumns +
+                                               QStringLiteral(" FROM torrents WHERE info_hash = ?"),
+                                           {infoHash.toByteArray()}, readTorrent);
     });
     return r;
 }
@@ -419,13 +416,7 @@ DbStatus SqlDatabase::deleteTorrent(core::TorrentId id)
 {
     DbStatus s = DbStatus::Ok;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("DELETE FROM torrents WHERE id = :id"));
-        q.bindValue(QStringLiteral(":id"), id);
-        if (!q.exec())
-            s = statusOf(q.lastError());
-        else if (q.numRowsAffected() == 0)
-            s = DbStatus::NotFound;
+        s = changeOne(db, QStringLiteral("DELETE FROM torrents WHERE id = ?"), {id}).status;
     });
     return s;
 }
@@ -433,26 +424,18 @@ DbStatus SqlDatabase::deleteTorrent(core::TorrentId id)
 DbResult<core::TorrentRecord> SqlDatabase::setTorrentPolicy(core::TorrentId id,
                                                             const core::TorrentPolicy &policy)
 {
-    DbStatus s = DbStatus::Ok;
-    QString message;
+    DbResult<bool> changed;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        q.prepare(QStringLiteral("UPDATE torrents SET freeleech = ?, freeleech_until = ?, "
-                                 "upload_multiplier = ?, download_multiplier = ? WHERE id = ?"));
-        q.bindValue(0, policy.freeleech ? 1 : 0);
-        q.bindValue(1, static_cast<qlonglong>(policy.freeleechUntil));
-        q.bindValue(2, policy.uploadMultiplier);
-        q.bindValue(3, policy.downloadMultiplier);
-        q.bindValue(4, id);
-        if (!q.exec()) {
-            s = statusOf(q.lastError());
-            message = q.lastError().text();
-        } else if (q.numRowsAffected() == 0) {
-            s = DbStatus::NotFound;
-        }
+        changed =
+            changeOne(db,
+                      QStringLiteral("UPDATE torrents SET freeleech = ?, freeleech_until = ?, "
+                                     "upload_multiplier = ?, download_multiplier = ? "
+                                     "WHERE id = ?"),
+                      {policy.freeleech ? 1 : 0, static_cast<qlonglong>(policy.freeleechUntil),
+                       policy.uploadMultiplier, policy.downloadMultiplier, id});
     });
-    if (s != DbStatus::Ok)
-        return DbResult<core::TorrentRecord>::fail(s, message);
+    if (!changed.ok())
+        return DbResult<core::TorrentRecord>::fail(changed.status, changed.message);
     return torrent(id);
 }
 
@@ -460,12 +443,7 @@ DbResult<std::int64_t> SqlDatabase::torrentCount()
 {
     DbResult<std::int64_t> r;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM torrents")) || !q.next()) {
-            r = failed<std::int64_t>(q);
-            return;
-        }
-        r.value = q.value(0).toLongLong();
+        r = countRows(db, QStringLiteral("SELECT COUNT(*) FROM torrents"));
     });
     return r;
 }
@@ -591,9 +569,8 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
         }
         if (ok) {
             QSqlQuery q(db);
-            ok = q.prepare(QStringLiteral("DELETE FROM peers WHERE last_announce < ?"));
-            q.bindValue(0, static_cast<qlonglong>(expireBefore));
-            ok = ok && q.exec();
+            ok = execBound(q, QStringLiteral("DELETE FROM peers WHERE last_announce < ?"),
+                           {static_cast<qlonglong>(expireBefore)});
             if (!ok)
                 error = q.lastError().text();
         }
@@ -612,11 +589,11 @@ DbResult<std::vector<core::PeerRecord>> SqlDatabase::peers(std::int64_t announce
     run([&](QSqlDatabase &db) {
         QSqlQuery q(db);
         q.setForwardOnly(true);
-        q.prepare(QStringLiteral("SELECT torrent_id, user_id, peer_id, uploaded, downloaded, "
-                                 "left_bytes, ip, port, last_announce FROM peers "
-                                 "WHERE last_announce >= ?"));
-        q.bindValue(0, static_cast<qlonglong>(announcedSince));
-        if (!q.exec()) {
+        if (!execBound(q,
+                       QStringLiteral("SELECT torrent_id, user_id, peer_id, uploaded, downloaded, "
+                                      "left_bytes, ip, port, last_announce FROM peers "
+                                      "WHERE last_announce >= ?"),
+                       {static_cast<qlonglong>(announcedSince)})) {
             r = failed<std::vector<core::PeerRecord>>(q);
             return;
         }
@@ -654,21 +631,19 @@ DbResult<std::vector<core::AdminTokenRecord>> SqlDatabase::adminTokens()
 {
     DbResult<std::vector<core::AdminTokenRecord>> r;
     run([&](QSqlDatabase &db) {
-        QSqlQuery q(db);
-        if (!q.exec(QStringLiteral(
-                "SELECT id, name, role, token_hash, created_at FROM admin_tokens ORDER BY id"))) {
-            r = failed<std::vector<core::AdminTokenRecord>>(q);
-            return;
-        }
-        while (q.next()) {
-            core::AdminTokenRecord t;
-            t.id = q.value(0).toLongLong();
-            t.name = q.value(1).toString();
-            t.role = q.value(2).toString();
-            t.hash = q.value(3).toByteArray();
-            t.createdAt = q.value(4).toLongLong();
-            r.value.push_back(t);
-        }
+        r = selectAll<core::AdminTokenRecord>(
+            db,
+            QStringLiteral(
+                "SELECT id, name, role, token_hash, created_at FROM admin_tokens ORDER BY id"),
+            {}, [](const QSqlQuery &q) {
+                core::AdminTokenRecord t;
+                t.id = q.value(0).toLongLong();
+                t.name = q.value(1).toString();
+                t.role = q.value(2).toString();
+                t.hash = q.value(3).toByteArray();
+                t.createdAt = q.value(4).toLongLong();
+                return t;
+            });
     });
     return r;
 }
