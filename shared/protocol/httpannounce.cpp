@@ -1,5 +1,7 @@
 #include "httpannounce.h"
 
+#include "bytescan.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -10,21 +12,8 @@ namespace sk::proto::http {
 
 namespace {
 
-// Equality with a literal as a constant-size memcmp the compiler expands inline; the generic
-// QByteArrayView comparison is an out-of-line call, and these run per parameter per request.
-template<std::size_t N> bool is(QByteArrayView v, const char (&literal)[N])
-{
-    return v.size() == qsizetype(N - 1) && std::memcmp(v.data(), literal, N - 1) == 0;
-}
-
-// memchr directly: QByteArrayView::indexOf goes through an out-of-line generic search.
-qsizetype find(QByteArrayView v, char c, qsizetype from = 0)
-{
-    if (from >= v.size())
-        return -1;
-    const void *p = std::memchr(v.data() + from, c, static_cast<std::size_t>(v.size() - from));
-    return p ? static_cast<const char *>(p) - v.data() : -1;
-}
+using bytescan::find;
+using bytescan::is;
 
 // --- percent-decoding -------------------------------------------------------------------------
 
