@@ -231,6 +231,16 @@ Paging paging(const QHttpServerRequest &r, const AdminSettings &s)
     }
     return p;
 }
+
+// A page of a list: the items under `key`, with the total and the page that was asked for.
+ApiReply pagedReply(const QString &key, const QJsonArray &items, std::int64_t total,
+                    core::Page page)
+{
+    return {200, QJsonObject{{key, items},
+                             {QStringLiteral("total"), static_cast<qint64>(total)},
+                             {QStringLiteral("limit"), static_cast<qint64>(page.limit)},
+                             {QStringLiteral("offset"), static_cast<qint64>(page.offset)}}};
+}
 } // namespace
 
 ApiReply AdminServer::listUsers(const QHttpServerRequest &r)
@@ -245,10 +255,7 @@ ApiReply AdminServer::listUsers(const QHttpServerRequest &r)
     QJsonArray items;
     for (const auto &u : users.value)
         items.append(toDto(u).toJson());
-    return {200, QJsonObject{{QStringLiteral("users"), items},
-                             {QStringLiteral("total"), static_cast<qint64>(total.value)},
-                             {QStringLiteral("limit"), static_cast<qint64>(p.page.limit)},
-                             {QStringLiteral("offset"), static_cast<qint64>(p.page.offset)}}};
+    return pagedReply(QStringLiteral("users"), items, total.value, p.page);
 }
 
 ApiReply AdminServer::createUser(const QHttpServerRequest &r)
@@ -346,10 +353,7 @@ ApiReply AdminServer::listTorrents(const QHttpServerRequest &r)
     QJsonArray items;
     for (const auto &t : torrents.value)
         items.append(torrentDto(t, m_peers).toJson());
-    return {200, QJsonObject{{QStringLiteral("torrents"), items},
-                             {QStringLiteral("total"), static_cast<qint64>(total.value)},
-                             {QStringLiteral("limit"), static_cast<qint64>(p.page.limit)},
-                             {QStringLiteral("offset"), static_cast<qint64>(p.page.offset)}}};
+    return pagedReply(QStringLiteral("torrents"), items, total.value, p.page);
 }
 
 ApiReply AdminServer::createTorrent(const QHttpServerRequest &r)
@@ -393,32 +397,46 @@ core::DbResult<core::TorrentRecord> findTorrent(core::Database &db, const QStrin
 }
 } // namespace
 
-ApiReply AdminServer::getTorrent(const QString &idOrHash)
+std::variant<core::TorrentRecord, ApiReply> AdminServer::lookupTorrent(const QString &idOrHash)
 {
     bool bad = false;
-    const auto t = findTorrent(m_db, idOrHash, &bad);
+    auto t = findTorrent(m_db, idOrHash, &bad);
     if (bad)
         return apiError(400, "invalid_parameter",
                         QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
     if (!t.ok())
         return dbError(t.status, QStringLiteral("torrent"), t.message);
-    return {200, torrentDto(t.value, m_peers).toJson()};
+    return std::move(t.value);
+}
+
+ApiReply AdminServer::applyPolicy(core::TorrentId id, const core::TorrentPolicy &policy)
+{
+    const auto updated = m_directory.setTorrentPolicy(id, policy);
+    if (!updated.ok())
+        return dbError(updated.status, QStringLiteral("torrent"), updated.message);
+    return {200, torrentDto(updated.value, m_peers).toJson()};
+}
+
+ApiReply AdminServer::getTorrent(const QString &idOrHash)
+{
+    const auto found = lookupTorrent(idOrHash);
+    if (const auto *e = std::get_if<ApiReply>(&found))
+        return *e;
+    const core::TorrentRecord &t = std::get<core::TorrentRecord>(found);
+    return {200, torrentDto(t, m_peers).toJson()};
 }
 
 ApiReply AdminServer::deleteTorrent(const QString &idOrHash)
 {
-    bool bad = false;
-    const auto t = findTorrent(m_db, idOrHash, &bad);
-    if (bad)
-        return apiError(400, "invalid_parameter",
-                        QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
-    if (!t.ok())
-        return dbError(t.status, QStringLiteral("torrent"), t.message);
-    const DbStatus s = m_directory.deleteTorrent(t.value.id);
+    const auto found = lookupTorrent(idOrHash);
+    if (const auto *e = std::get_if<ApiReply>(&found))
+        return *e;
+    const core::TorrentRecord &t = std::get<core::TorrentRecord>(found);
+    const DbStatus s = m_directory.deleteTorrent(t.id);
     if (s != DbStatus::Ok)
         return dbError(s, QStringLiteral("torrent"));
-    return {200, QJsonObject{{QStringLiteral("id"), static_cast<qint64>(t.value.id)},
-                             {QStringLiteral("info_hash"), t.value.infoHash.toHexString()},
+    return {200, QJsonObject{{QStringLiteral("id"), static_cast<qint64>(t.id)},
+                             {QStringLiteral("info_hash"), t.infoHash.toHexString()},
                              {QStringLiteral("deleted"), true}}};
 }
 
@@ -432,14 +450,11 @@ ApiReply AdminServer::setFreeleech(const QHttpServerRequest &r, const QString &i
     if (auto *e = std::get_if<ApiReply>(&parsed))
         return *e;
     const QJsonObject o = std::get<QJsonObject>(parsed);
-    bool bad = false;
-    const auto t = findTorrent(m_db, idOrHash, &bad);
-    if (bad)
-        return apiError(400, "invalid_parameter",
-                        QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
-    if (!t.ok())
-        return dbError(t.status, QStringLiteral("torrent"), t.message);
-    core::TorrentPolicy policy = t.value.policy;
+    const auto found = lookupTorrent(idOrHash);
+    if (const auto *e = std::get_if<ApiReply>(&found))
+        return *e;
+    const core::TorrentRecord &t = std::get<core::TorrentRecord>(found);
+    core::TorrentPolicy policy = t.policy;
     policy.freeleech = on;
     policy.freeleechUntil = 0;
     if (on && o.contains(QStringLiteral("duration"))) {
@@ -451,10 +466,7 @@ ApiReply AdminServer::setFreeleech(const QHttpServerRequest &r, const QString &i
                                 .arg(kMaxFreeleechSeconds));
         policy.freeleechUntil = m_service.now() + static_cast<qint64>(d);
     }
-    const auto updated = m_directory.setTorrentPolicy(t.value.id, policy);
-    if (!updated.ok())
-        return dbError(updated.status, QStringLiteral("torrent"), updated.message);
-    return {200, torrentDto(updated.value, m_peers).toJson()};
+    return applyPolicy(t.id, policy);
 }
 
 ApiReply AdminServer::setMultipliers(const QHttpServerRequest &r, const QString &idOrHash)
@@ -466,14 +478,11 @@ ApiReply AdminServer::setMultipliers(const QHttpServerRequest &r, const QString 
     if (o.isEmpty())
         return apiError(422, "missing_field",
                         QStringLiteral("give \"upload\", \"download\" or both"));
-    bool bad = false;
-    const auto t = findTorrent(m_db, idOrHash, &bad);
-    if (bad)
-        return apiError(400, "invalid_parameter",
-                        QStringLiteral("expected a torrent id or a 40-digit hex info_hash"));
-    if (!t.ok())
-        return dbError(t.status, QStringLiteral("torrent"), t.message);
-    core::TorrentPolicy policy = t.value.policy;
+    const auto found = lookupTorrent(idOrHash);
+    if (const auto *e = std::get_if<ApiReply>(&found))
+        return *e;
+    const core::TorrentRecord &t = std::get<core::TorrentRecord>(found);
+    core::TorrentPolicy policy = t.policy;
     for (const auto &[key, target] :
          {std::pair{QStringLiteral("upload"), &policy.uploadMultiplier},
           std::pair{QStringLiteral("download"), &policy.downloadMultiplier}}) {
@@ -487,10 +496,7 @@ ApiReply AdminServer::setMultipliers(const QHttpServerRequest &r, const QString 
                 key + QStringLiteral(" must be a number from 0 to %1").arg(kMaxMultiplier));
         *target = m;
     }
-    const auto updated = m_directory.setTorrentPolicy(t.value.id, policy);
-    if (!updated.ok())
-        return dbError(updated.status, QStringLiteral("torrent"), updated.message);
-    return {200, torrentDto(updated.value, m_peers).toJson()};
+    return applyPolicy(t.id, policy);
 }
 
 ApiReply AdminServer::listFreeleech()

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 
 #include <functional>
+#include <variant>
 #include <vector>
 
 namespace sk::admin {
@@ -59,6 +60,9 @@ private:
     ApiReply resetUser(const QString &id);
     ApiReply listTorrents(const QHttpServerRequest &r);
     ApiReply createTorrent(const QHttpServerRequest &r);
+    // The torrent named by an id or hex info_hash, or the error reply that says why not.
+    std::variant<core::TorrentRecord, ApiReply> lookupTorrent(const QString &idOrHash);
+    ApiReply applyPolicy(core::TorrentId id, const core::TorrentPolicy &policy);
     ApiReply getTorrent(const QString &idOrHash);
     ApiReply setFreeleech(const QHttpServerRequest &r, const QString &idOrHash, bool on);
     ApiReply setMultipliers(const QHttpServerRequest &r, const QString &idOrHash);
