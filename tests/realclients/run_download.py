@@ -18,6 +18,17 @@ Checks, all through real interfaces: the downloaded file's SHA-256 is the payloa
 peer that dialled got the other's address from a tracker reply (libtorrent's alerts and
 summaries); the seeder uploaded the whole payload; the admin API counted the seeder, the
 leecher and the leecher's `completed` event, and after a clean stop 1 seeder, 0 leechers.
+Then the accounting: the seeder stops too (its stopped announce reports its final totals;
+the leecher's last report is its stopped announce, or transmission's completed one),
+POST /admin/stats/flush commits the credits and GET /admin/users/<id> shows them. The
+tracker credits the growth of a peer's reported totals and takes a peer's first announce as
+a baseline only (computeCredit in server/core/accounting.cpp); every client here starts from
+0, so a user's credit is bounded by its client's last report. The seeder's `uploaded` and
+the leecher's `downloaded` must lie between the payload less one piece and that report (a
+credit lost or counted twice fails): the libtorrent leecher's own totals, or for aria2 and
+transmission, whose totals the script cannot read, the seeder's, their only peer. The
+leecher's `uploaded` may not exceed what it reported (0 here), the seeder's `downloaded` must
+be 0, and in aria2-udp-refused nobody is credited anything.
 
 Cases:
   aria2-http         aria2c leecher, http://127.0.0.1:P/<passkey>/announce
@@ -321,6 +332,8 @@ class LtClient:
         self.tracker_errors = []
         self.finished = False
         self.max_tracker_peers = 0
+        self.stop_sent = False  # the stopped announce went out
+        self.stop_replied = False  # and the tracker answered it
         self.connections = []  # (direction, "ip:port") from peer_connect_alert
         atp = lt.add_torrent_params()
         atp.ti = lt.torrent_info(torrent_file)
@@ -354,8 +367,11 @@ class LtClient:
                 log(text)
             if isinstance(a, lt.torrent_finished_alert):
                 self.finished = True
+            if isinstance(a, lt.tracker_announce_alert) and "(stopped)" in a.message():
+                self.stop_sent = True
             if isinstance(a, lt.tracker_reply_alert):
                 self.max_tracker_peers = max(self.max_tracker_peers, a.num_peers)
+                self.stop_replied = self.stop_replied or self.stop_sent
             if isinstance(a, lt.peer_connect_alert):
                 msg = a.message()
                 direction = ("incoming" if "incoming connection" in msg else
@@ -374,6 +390,21 @@ class LtClient:
 
     def peers(self):
         return self.handle.get_peer_info()
+
+    def stop(self, timeout=3.0):
+        """Pause the torrent, which sends the stopped announce with the final totals, and wait
+        up to `timeout` for the tracker's reply (libtorrent posts one for a stopped announce
+        too). Returns the payload totals that announce reports (libtorrent's counters, read
+        just before pausing: pausing resets them)."""
+        self.pump()
+        st = self.status()
+        totals = {"uploaded": st.total_payload_upload, "downloaded": st.total_payload_download}
+        self.handle.pause()
+        t_end = time.monotonic() + timeout
+        while not self.stop_replied and time.monotonic() < t_end:
+            time.sleep(0.1)
+            self.pump()
+        return totals
 
     def close(self):
         try:
@@ -508,14 +539,13 @@ def lt_leecher_child(argv):
             written = True
         stop.wait(0.1)
     client.pump()
-    write_json(a.done_file, client.summary())
-    client.ses.pause()  # sends the stopped announce
-    t_end = time.monotonic() + 3
-    while time.monotonic() < t_end:
-        client.pump()
-        if any("stopped" in x for x in client.alerts if "tracker_announce_alert" in x):
-            break
-        time.sleep(0.1)
+    summary = client.summary()
+    write_json(a.done_file, summary)
+    # The stopped announce reports the final totals: the parent compares them with what the
+    # tracker credited, so the summary keeps the totals announced and whether it was answered.
+    summary["reported"] = client.stop()
+    summary["stop_replied"] = client.stop_replied
+    write_json(a.done_file, summary)
     client.close()
     return 0
 
@@ -648,7 +678,8 @@ def run_case(args, workdir, diag):
     t_start = time.monotonic()
     leecher.start()
     if expect == "refused":
-        return expect_refusal(args, tracker, seeder, leecher, workdir, info_hash, deadline)
+        return expect_refusal(args, tracker, seeder, leecher, workdir, info_hash, deadline,
+                              (seeder_user, leecher_user))
 
     max_counts = {"seeders": 0, "leechers": 0, "completed": 0}
     reverse_announced = False
@@ -760,27 +791,108 @@ def run_case(args, workdir, diag):
     if client == "transmission":
         # transmission-cli 3.00 quits as soon as its torrent is paused, before its announcer
         # sends the queued stopped event (no request reaches the tracker), so the tracker keeps
-        # it as a seeder until peer_timeout. Nothing to check.
-        log("PASS %s: %d bytes in %.1f s (no stopped event to check: transmission-cli 3.00 "
-            "exits without sending it)" % (args.case, PAYLOAD_SIZE, elapsed))
-        return 0
-    t_end = min(deadline, time.monotonic() + COMPLETED_TIMEOUT)
-    while True:
-        seeder.pump()
-        counts = tracker.torrent_counts(info_hash)
-        if (counts["seeders"], counts["leechers"]) == (1, 0) or time.monotonic() > t_end:
-            break
-        time.sleep(0.25)
-    log("after the leecher stopped, admin: %r" % counts)
-    for u in (seeder_user, leecher_user):  # informational only
-        user = tracker.admin("GET", "/admin/users/%s" % u["id"])
-        log("admin user %s: uploaded=%s downloaded=%s"
-            % (user.get("name"), user.get("uploaded"), user.get("downloaded")))
-    if (counts["seeders"], counts["leechers"]) != (1, 0):
-        raise CaseFailure("after the leecher stopped, admin shows %r, want 1 seeder and 0 "
-                          "leechers" % counts)
+        # it as a seeder until peer_timeout. Nothing to check; its last announce to report
+        # totals is the completed one.
+        log("no stopped event to check: transmission-cli 3.00 exits without sending it")
+    else:
+        t_end = min(deadline, time.monotonic() + COMPLETED_TIMEOUT)
+        while True:
+            seeder.pump()
+            counts = tracker.torrent_counts(info_hash)
+            if (counts["seeders"], counts["leechers"]) == (1, 0) or time.monotonic() > t_end:
+                break
+            time.sleep(0.25)
+        log("after the leecher stopped, admin: %r" % counts)
+        if (counts["seeders"], counts["leechers"]) != (1, 0):
+            raise CaseFailure("after the leecher stopped, admin shows %r, want 1 seeder and 0 "
+                              "leechers" % counts)
+
+    leecher_reported = None  # aria2 and transmission: not known exactly
+    if client == "libtorrent":
+        summary = read_json(marker)
+        log("leecher after its stop: %r" % summary)
+        if not summary or not summary.get("stop_replied"):
+            raise CaseFailure("the tracker did not answer the libtorrent leecher's stopped "
+                              "announce")
+        leecher_reported = summary["reported"]
+    check_accounting(tracker, seeder, seeder_user, leecher_user, leecher_reported)
     log("PASS %s: %d bytes in %.1f s" % (args.case, PAYLOAD_SIZE, elapsed))
     return 0
+
+
+def credited(tracker, user):
+    """What the tracker credited a user, {"uploaded": n, "downloaded": n}. The admin API sends
+    totals up to 2^53 as JSON numbers and bigger ones as decimal strings."""
+    got = tracker.admin("GET", "/admin/users/%s" % user["id"])
+    totals = {}
+    for key in ("uploaded", "downloaded"):
+        value = got.get(key)
+        if (isinstance(value, str) and re.fullmatch(r"[0-9]+", value)
+                or isinstance(value, float) and value.is_integer()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise CaseFailure("admin user %s: %s=%r is not a byte count"
+                              % (user["name"], key, got.get(key)))
+        totals[key] = value
+    return totals
+
+
+def check_accounting(tracker, seeder, seeder_user, leecher_user, leecher_reported,
+                     transferred=True):
+    """The seeder stops (its stopped announce reports its final totals), the stats are flushed
+    and each user's credit is compared with what its client reported.
+
+    The tracker credits the growth of a peer's reported totals since its previous announce;
+    a peer's first announce is only a baseline (computeCredit in server/core/accounting.cpp).
+    Every client here starts from 0, so a user's credit is what its last announce reported:
+    at most that (more means counted twice), and for a download at least the payload less one
+    piece (less means bytes were lost; a client may count the last piece its own way).
+    leecher_reported: the totals the leecher's last announce carried, or None when they are
+    not known (aria2, transmission); then what the seeder reported bounds them instead, since
+    the seeder was the leecher's only peer."""
+    seeder_reported = seeder.stop()
+    if not seeder.stop_replied:
+        raise CaseFailure("the tracker did not answer the seeder's stopped announce")
+    log("seeder stopped; it reported uploaded=%d downloaded=%d"
+        % (seeder_reported["uploaded"], seeder_reported["downloaded"]))
+    flushed = tracker.admin("POST", "/admin/stats/flush")
+    log("stats flush: %r" % flushed)
+    if not isinstance(flushed, dict) or not isinstance(flushed.get("records"), int):
+        raise CaseFailure("unexpected stats flush reply %r" % flushed)
+    seeder_credit = credited(tracker, seeder_user)
+    leecher_credit = credited(tracker, leecher_user)
+    log("credited: seeder %r, leecher %r (payload %d bytes, piece %d)"
+        % (seeder_credit, leecher_credit, PAYLOAD_SIZE, PIECE_SIZE))
+
+    def expect(who, key, got, low, high, why):
+        if not low <= got <= high:
+            raise CaseFailure("%s credited %s=%d, want %d..%d (%s)" % (who, key, got, low,
+                                                                       high, why))
+
+    if not transferred:
+        for who, credit in (("seeder", seeder_credit), ("leecher", leecher_credit)):
+            for key in ("uploaded", "downloaded"):
+                expect(who, key, credit[key], 0, 0, "nothing was transferred")
+        return
+    if seeder_reported["downloaded"] != 0:
+        raise CaseFailure("the seeder downloaded %d payload bytes although it had them all"
+                          % seeder_reported["downloaded"])
+    if leecher_reported is None:
+        # What the seeder, the leecher's only peer, sent and received.
+        leecher_reported = {"uploaded": seeder_reported["downloaded"],
+                            "downloaded": seeder_reported["uploaded"]}
+        source = "that the seeder, its only peer, reported"
+    else:
+        source = "that it reported"
+    least = PAYLOAD_SIZE - PIECE_SIZE
+    expect("seeder", "uploaded", seeder_credit["uploaded"], least, seeder_reported["uploaded"],
+           "the whole payload, at most the %d it reported" % seeder_reported["uploaded"])
+    expect("seeder", "downloaded", seeder_credit["downloaded"], 0, 0, "it reported 0")
+    expect("leecher", "downloaded", leecher_credit["downloaded"], least,
+           leecher_reported["downloaded"], "the whole payload, at most the %d %s"
+           % (leecher_reported["downloaded"], source))
+    expect("leecher", "uploaded", leecher_credit["uploaded"], 0, leecher_reported["uploaded"],
+           "at most the %d %s" % (leecher_reported["uploaded"], source))
 
 
 def aria2_udp_error(workdir):
@@ -795,9 +907,9 @@ def aria2_udp_error(workdir):
     return None
 
 
-def expect_refusal(args, tracker, seeder, leecher, workdir, info_hash, deadline):
+def expect_refusal(args, tracker, seeder, leecher, workdir, info_hash, deadline, users):
     """aria2 over UDP: its announce carries no passkey (no BEP 41 URL data), so the tracker
-    must refuse it with "missing passkey", hand it no peers and not count it."""
+    must refuse it with "missing passkey", hand it no peers, not count it and credit nobody."""
     t_end = min(deadline, time.monotonic() + 20)
     refusal = None
     while refusal is None:
@@ -822,6 +934,7 @@ def expect_refusal(args, tracker, seeder, leecher, workdir, info_hash, deadline)
         raise CaseFailure("aria2 reached the seeder although its announce was refused: %r"
                           % seeder.connections)
     leecher.stop()
+    check_accounting(tracker, seeder, *users, None, transferred=False)
     log("PASS %s: the tracker refused aria2's passkey-less UDP announce" % args.case)
     return 0
 
