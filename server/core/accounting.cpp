@@ -1,5 +1,6 @@
 #include "accounting.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -110,27 +111,111 @@ std::vector<StatsRecord> StatsLedger::takeAll()
     return all;
 }
 
-void StatsBatch::add(const StatsRecord &r)
+namespace {
+
+// Merges two key-sorted, unique vectors into one; `combine(into, newer)` folds equal keys.
+template<typename Row, typename Combine>
+void mergeSorted(std::vector<Row> &into, std::vector<Row> &&newer, Combine combine)
 {
-    const Credit &c = r.credit;
-    if (c.uploaded || c.downloaded)
-        users[r.user] += UserDelta{c.uploaded, c.downloaded};
-    if (c.rawUploaded || c.rawDownloaded)
-        userTorrents[{r.user, r.torrent}] +=
-            UserTorrentDelta{c.uploaded, c.downloaded, c.rawUploaded, c.rawDownloaded};
-    if (c.rawUploaded || c.rawDownloaded || r.completed)
-        torrents[r.torrent] += TorrentDelta{c.rawUploaded, c.rawDownloaded, r.completed ? 1u : 0u};
-    PeerState &p = peers[PeerKey{r.torrent, r.user, r.peerId}];
-    if (r.sequence >= p.sequence)
-        p = PeerState{r.sequence, r.uploaded,     r.downloaded, r.left,
-                      r.endpoint, r.lastAnnounce, r.stopped};
+    if (newer.empty())
+        return;
+    if (into.empty()) {
+        into = std::move(newer);
+        return;
+    }
+    std::vector<Row> out;
+    out.reserve(into.size() + newer.size());
+    auto a = into.begin();
+    auto b = newer.begin();
+    while (a != into.end() && b != newer.end()) {
+        if (a->first < b->first) {
+            out.push_back(std::move(*a++));
+        } else if (b->first < a->first) {
+            out.push_back(std::move(*b++));
+        } else {
+            combine(a->second, b->second);
+            out.push_back(std::move(*a++));
+            ++b;
+        }
+    }
+    out.insert(out.end(), std::make_move_iterator(a), std::make_move_iterator(into.end()));
+    out.insert(out.end(), std::make_move_iterator(b), std::make_move_iterator(newer.end()));
+    into = std::move(out);
 }
+
+void keepNewest(PeerState &into, const PeerState &newer)
+{
+    if (newer.sequence >= into.sequence)
+        into = newer;
+}
+
+void addDelta(UserTorrentDelta &into, const UserTorrentDelta &newer)
+{
+    into += newer;
+}
+
+} // namespace
 
 void StatsBatch::addAll(const std::vector<StatsRecord> &records)
 {
-    peers.reserve(peers.size() + records.size());
-    for (const StatsRecord &r : records)
-        add(r);
+    // Sorting (key, record index) pairs moves 40 bytes per record, not a whole record.
+    struct PeerRef
+    {
+        PeerKey key;
+        std::uint64_t sequence;
+        std::uint32_t index;
+    };
+    struct UserTorrentRef
+    {
+        UserTorrentKey key;
+        std::uint32_t index;
+    };
+    std::vector<PeerRef> peerRefs;
+    std::vector<UserTorrentRef> userTorrentRefs;
+    peerRefs.reserve(records.size());
+    for (std::uint32_t i = 0; i < records.size(); ++i) {
+        const StatsRecord &r = records[i];
+        const Credit &c = r.credit;
+        if (c.uploaded || c.downloaded)
+            users[r.user] += UserDelta{c.uploaded, c.downloaded};
+        if (c.rawUploaded || c.rawDownloaded) {
+            userTorrentRefs.push_back({{r.user, r.torrent}, i});
+        }
+        if (c.rawUploaded || c.rawDownloaded || r.completed)
+            torrents[r.torrent] +=
+                TorrentDelta{c.rawUploaded, c.rawDownloaded, r.completed ? 1u : 0u};
+        peerRefs.push_back({PeerKey{r.torrent, r.user, r.peerId}, r.sequence, i});
+    }
+
+    std::sort(peerRefs.begin(), peerRefs.end(), [](const PeerRef &a, const PeerRef &b) {
+        return a.key < b.key || (a.key == b.key && a.sequence < b.sequence);
+    });
+    std::vector<std::pair<PeerKey, PeerState>> freshPeers;
+    freshPeers.reserve(peerRefs.size());
+    for (std::size_t i = 0; i < peerRefs.size(); ++i) {
+        if (i + 1 < peerRefs.size() && peerRefs[i + 1].key == peerRefs[i].key)
+            continue; // a newer record of the same peer follows
+        const StatsRecord &r = records[peerRefs[i].index];
+        freshPeers.emplace_back(peerRefs[i].key,
+                                PeerState{r.sequence, r.uploaded, r.downloaded, r.left, r.endpoint,
+                                          r.lastAnnounce, r.stopped});
+    }
+    peerRefs = {};
+
+    std::sort(userTorrentRefs.begin(), userTorrentRefs.end(),
+              [](const UserTorrentRef &a, const UserTorrentRef &b) { return a.key < b.key; });
+    std::vector<std::pair<UserTorrentKey, UserTorrentDelta>> freshUserTorrents;
+    for (const UserTorrentRef &ref : userTorrentRefs) {
+        const Credit &c = records[ref.index].credit;
+        const UserTorrentDelta d{c.uploaded, c.downloaded, c.rawUploaded, c.rawDownloaded};
+        if (freshUserTorrents.empty() || freshUserTorrents.back().first != ref.key)
+            freshUserTorrents.emplace_back(ref.key, d);
+        else
+            freshUserTorrents.back().second += d;
+    }
+
+    mergeSorted(peers, std::move(freshPeers), keepNewest);
+    mergeSorted(userTorrents, std::move(freshUserTorrents), addDelta);
 }
 
 void StatsBatch::merge(StatsBatch &&newer)
@@ -142,16 +227,28 @@ void StatsBatch::merge(StatsBatch &&newer)
     }
     for (const auto &[id, d] : newer.users)
         users[id] += d;
-    for (const auto &[key, d] : newer.userTorrents)
-        userTorrents[key] += d;
     for (const auto &[id, d] : newer.torrents)
         torrents[id] += d;
-    for (auto &[key, state] : newer.peers) {
-        auto [it, inserted] = peers.try_emplace(key, state);
-        if (!inserted && state.sequence >= it->second.sequence)
-            it->second = state;
-    }
+    mergeSorted(userTorrents, std::move(newer.userTorrents), addDelta);
+    mergeSorted(peers, std::move(newer.peers), keepNewest);
     newer = StatsBatch{};
+}
+
+const PeerState *StatsBatch::peer(const PeerKey &key) const
+{
+    const auto it =
+        std::lower_bound(peers.begin(), peers.end(), key,
+                         [](const auto &row, const PeerKey &k) { return row.first < k; });
+    return it != peers.end() && it->first == key ? &it->second : nullptr;
+}
+
+const UserTorrentDelta *StatsBatch::userTorrent(UserId user, TorrentId torrent) const
+{
+    const UserTorrentKey key{user, torrent};
+    const auto it =
+        std::lower_bound(userTorrents.begin(), userTorrents.end(), key,
+                         [](const auto &row, const UserTorrentKey &k) { return row.first < k; });
+    return it != userTorrents.end() && it->first == key ? &it->second : nullptr;
 }
 
 } // namespace sk::core

@@ -139,23 +139,6 @@ struct PeerKey
     }
 };
 
-struct PeerKeyHash
-{
-    std::size_t operator()(const PeerKey &k) const noexcept
-    {
-        return k.peerId.hash((std::uint64_t(k.torrent) << 32) | k.user);
-    }
-};
-
-struct UserTorrentHash
-{
-    std::size_t operator()(const std::pair<UserId, TorrentId> &k) const noexcept
-    {
-        std::uint64_t h = (std::uint64_t(k.first) << 32 | k.second) * 0x9E3779B97F4A7C15ull;
-        return static_cast<std::size_t>(h ^ (h >> 29));
-    }
-};
-
 // The newest state of one peer in a batch.
 struct PeerState
 {
@@ -168,23 +151,29 @@ struct PeerState
     bool stopped = false;
 };
 
+using UserTorrentKey = std::pair<UserId, TorrentId>;
+
 // Records coalesced per user, per (user, torrent), per torrent and per peer: what one
 // transaction commits. Sums add; a peer keeps its newest state (highest sequence).
+// Per-(user, torrent) and per-peer rows, a million in a large flush, are vectors sorted by
+// key: coalescing is one sort of compact keys, the commit writes in key order (B-tree pages
+// in sequence), and merging two batches is a linear merge. Hash maps of nodes cost more
+// than the commit itself.
 struct StatsBatch
 {
     std::unordered_map<UserId, UserDelta> users;
-    // Hash maps: coalescing a million records into ordered trees cost more than the commit.
-    std::unordered_map<std::pair<UserId, TorrentId>, UserTorrentDelta, UserTorrentHash>
-        userTorrents;
+    std::vector<std::pair<UserTorrentKey, UserTorrentDelta>> userTorrents; // sorted, unique
     std::unordered_map<TorrentId, TorrentDelta> torrents;
-    std::unordered_map<PeerKey, PeerState, PeerKeyHash> peers;
+    std::vector<std::pair<PeerKey, PeerState>> peers; // sorted, unique
 
-    // Coalesces a drain; reserves for it first.
+    // Coalesces a drain and merges it in.
     void addAll(const std::vector<StatsRecord> &records);
-
-    void add(const StatsRecord &r);
+    void add(const StatsRecord &r) { addAll({r}); }
     // Folds a newer batch into this one (a failed commit is retried with what came since).
     void merge(StatsBatch &&newer);
+
+    const PeerState *peer(const PeerKey &key) const;
+    const UserTorrentDelta *userTorrent(UserId user, TorrentId torrent) const;
     bool empty() const
     {
         return peers.empty() && users.empty() && userTorrents.empty() && torrents.empty();

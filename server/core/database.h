@@ -114,8 +114,8 @@ public:
     virtual DbResult<std::int64_t> torrentCount() = 0;
 
     // One transaction: the batch's sums, its peers' newest totals (rows of stopped peers
-    // go), and peer rows last announced before `expireBefore` go too. Rows of users or
-    // torrents deleted meanwhile are skipped, never an error.
+    // go), and, when `expireBefore` > 0, peer rows last announced before it go too. Rows of users
+    // or torrents deleted meanwhile are skipped, never an error.
     virtual DbStatus commitStats(const StatsBatch &batch, std::int64_t expireBefore) = 0;
     virtual DbResult<std::vector<PeerRecord>> peers(std::int64_t announcedSince) = 0;
     // Why the last commitStats failed (for the log line).

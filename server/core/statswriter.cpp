@@ -2,6 +2,8 @@
 
 #include <QDebug>
 
+#include <algorithm>
+
 namespace sk::core {
 
 StatsWriter::StatsWriter(StatsLedger &ledger, Database &db, const Clock &clock,
@@ -18,10 +20,13 @@ FlushResult StatsWriter::flush()
     StatsBatch fresh;
     fresh.addAll(records);
     m_pending.merge(std::move(fresh));
-    if (m_pending.empty())
+    // Stale peer rows are swept by a table scan, so only now and then.
+    const std::int64_t now = m_clock.now();
+    const bool sweep = now >= m_nextSweep;
+    if (m_pending.empty() && !sweep)
         return result;
     const std::size_t rows = m_pending.size();
-    if (m_db.commitStats(m_pending, m_clock.now() - m_peerTimeout) != DbStatus::Ok) {
+    if (m_db.commitStats(m_pending, sweep ? now - m_peerTimeout : 0) != DbStatus::Ok) {
         // Kept, and merged with newer deltas next time. Coalescing bounds it: at most one
         // row per user, (user, torrent), torrent and live peer.
         ++m_failures;
@@ -32,7 +37,9 @@ FlushResult StatsWriter::flush()
         return result;
     }
     m_pending = StatsBatch{};
-    m_lastSuccess = m_clock.now();
+    m_lastSuccess = now;
+    if (sweep)
+        m_nextSweep = now + std::clamp<std::int64_t>(m_peerTimeout / 4, 1, kMaxSweepInterval);
     result.committed = rows;
     return result;
 }

@@ -22,8 +22,12 @@ struct FlushResult
 class StatsWriter
 {
 public:
-    // `peerTimeout`: peer rows not announced for this long are deleted with each commit.
+    // `peerTimeout`: peer rows not announced for this long are deleted (see kMaxSweepInterval).
     StatsWriter(StatsLedger &ledger, Database &db, const Clock &clock, std::int64_t peerTimeout);
+
+    // Stale peer rows (not announced for `peerTimeout`) are swept every peerTimeout / 4, at
+    // most this many seconds apart.
+    static constexpr std::int64_t kMaxSweepInterval = 300;
 
     // Drains and commits once. Thread-safe (a timer and the admin API may both call it).
     FlushResult flush();
@@ -42,6 +46,7 @@ private:
     StatsBatch m_pending; // a batch whose commit failed, waiting for the next attempt
     std::uint64_t m_failures = 0;
     std::int64_t m_lastSuccess = 0;
+    std::int64_t m_nextSweep = 0;
 };
 
 } // namespace sk::core

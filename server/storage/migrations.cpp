@@ -71,6 +71,7 @@ bool migrate(QSqlDatabase &db, QString *error, const QString &directory)
         return false;
     }
     current = q.value(0).toInt();
+    q.finish(); // an unfinished read would lock the schema against DROP statements
 
     const auto files = migrationFiles(directory);
     if (!files.empty() && current > files.rbegin()->first) {

@@ -100,3 +100,7 @@ memory_opentracker
 memory_swarmkeeper
 "$ROOT/build/tests/benchmarks/bench_peermemory" 1000000 1000
 "$ROOT/build/tests/benchmarks/bench_peermemory" 1000000 100000
+# The stats writer alone: 1M records as 1M distinct peers of 10000 users (one (user, torrent)
+# row each too), then of one user.
+"$ROOT/build/tests/benchmarks/bench_flush" 1000000 1000 10000
+"$ROOT/build/tests/benchmarks/bench_flush" 1000000 1000 1

@@ -164,12 +164,15 @@ private Q_SLOTS:
         QCOMPARE(batch.users[1].uploaded, 157u);
         QCOMPARE(batch.users[1].downloaded, 15u);
         QCOMPARE(batch.userTorrents.size(), std::size_t(2));
-        QCOMPARE((batch.userTorrents[{1, 10}].uploaded), 150u);
+        QVERIFY(batch.userTorrent(1, 10));
+        QCOMPARE(batch.userTorrent(1, 10)->uploaded, 150u);
+        QVERIFY(!batch.userTorrent(2, 10)); // a baseline credits nothing
         QCOMPARE(batch.torrents[10].downloaded, 15u);
         QCOMPARE(batch.peers.size(), std::size_t(3));
         const core::PeerKey a{10, 1, record(0, 1, 10, 'a', 0, 0).peerId};
-        QCOMPARE(batch.peers[a].sequence, 5u);
-        QCOMPARE(batch.peers[a].uploaded, 500u);
+        QVERIFY(batch.peer(a));
+        QCOMPARE(batch.peer(a)->sequence, 5u);
+        QCOMPARE(batch.peer(a)->uploaded, 500u);
     }
 
     void batchMergeKeepsNewest()
@@ -184,13 +187,48 @@ private Q_SLOTS:
         QCOMPARE(failed.users[1].uploaded, 120u);
         QCOMPARE(failed.users[3].downloaded, 4u);
         const core::PeerKey a{10, 1, record(0, 1, 10, 'a', 0, 0).peerId};
-        QCOMPARE(failed.peers[a].uploaded, 720u);
+        QCOMPARE(failed.peer(a)->uploaded, 720u);
 
         // An older state merged in later never replaces a newer one.
         core::StatsBatch stale;
         stale.add(record(8, 1, 10, 'a', 0, 0, 710));
         failed.merge(std::move(stale));
-        QCOMPARE(failed.peers[a].uploaded, 720u);
+        QCOMPARE(failed.peer(a)->uploaded, 720u);
+    }
+
+    // Many drains in any order coalesce to the same sorted, unique rows as one drain would.
+    void batchSortedUniqueAcrossDrains()
+    {
+        std::vector<core::StatsRecord> all;
+        std::uint64_t seq = 0;
+        for (int round = 0; round < 3; ++round) {
+            for (core::TorrentId t = 5; t >= 1; --t) {
+                for (core::UserId u = 1; u <= 4; ++u)
+                    all.push_back(record(++seq, u, t, char('a' + u), 10, 1, 10 * (round + 1)));
+            }
+        }
+        core::StatsBatch one;
+        one.addAll(all);
+        core::StatsBatch drains;
+        for (std::size_t i = all.size(); i > 0; i -= 7) {
+            const std::size_t from = i >= 7 ? i - 7 : 0;
+            drains.addAll(
+                std::vector<core::StatsRecord>(all.begin() + long(from), all.begin() + long(i)));
+            if (from == 0)
+                break;
+        }
+        for (const core::StatsBatch *b : {&one, &drains}) {
+            QCOMPARE(b->peers.size(), std::size_t(20));
+            QCOMPARE(b->userTorrents.size(), std::size_t(20));
+            for (std::size_t i = 1; i < b->peers.size(); ++i)
+                QVERIFY(b->peers[i - 1].first < b->peers[i].first);
+            for (std::size_t i = 1; i < b->userTorrents.size(); ++i)
+                QVERIFY(b->userTorrents[i - 1].first < b->userTorrents[i].first);
+            for (const auto &[key, state] : b->peers)
+                QCOMPARE(state.uploaded, 30u); // the newest of three rounds
+            for (const auto &[key, delta] : b->userTorrents)
+                QCOMPARE(delta.uploaded, 30u); // three credits of 10
+        }
     }
 };
 

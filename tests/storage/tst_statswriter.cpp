@@ -117,6 +117,48 @@ private Q_SLOTS:
         QVERIFY(db->peers(0).value.empty());
         QSqlDatabase::removeDatabase(QStringLiteral("locker"));
     }
+
+    // Stale rows are swept by a table scan every peerTimeout / 4 (here 25 s), also when no
+    // records are pending; a row announced within the timeout stays.
+    void sweepsStaleRowsAtItsPace()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        storage::StorageSettings settings;
+        settings.path = dir.filePath(QStringLiteral("s.db"));
+        QString error;
+        auto db = storage::SqlDatabase::open(settings, &error);
+        QVERIFY2(db, qPrintable(error));
+        const auto user =
+            db->insertUser(QStringLiteral("u"), *proto::Passkey::fromText(QByteArray(32, 'k')), 1);
+        proto::InfoHash ih;
+        ih.bytes.fill(7);
+        const auto torrent = db->insertTorrent(ih, QStringLiteral("t"), 1);
+        QVERIFY(user.ok() && torrent.ok());
+
+        core::ManualClock clock;
+        clock.set(10'000);
+        core::StatsLedger ledger;
+        core::StatsWriter writer(ledger, *db, clock, 100);
+        ledger.append(
+            record(1, user.value.id, torrent.value.id, 0, 0, 10'000)); // next sweep 10'025
+        QVERIFY(writer.flush().ok);
+        core::StatsRecord other = record(2, user.value.id, torrent.value.id, 0, 0, 10'080);
+        other.peerId.bytes.fill('q');
+        clock.set(10'080);
+        ledger.append(other); // sweeps with cutoff 9'980: both stay
+        QVERIFY(writer.flush().ok);
+        QCOMPARE(db->peers(0).value.size(), std::size_t(2));
+
+        clock.set(10'104); // 'p' is stale (cutoff 10'004), but the next sweep is at 10'105
+        QCOMPARE(writer.flush().committed, std::size_t(0));
+        QCOMPARE(db->peers(0).value.size(), std::size_t(2));
+        clock.set(10'105); // nothing pending, the sweep is due: 'p' goes, 'q' stays
+        QVERIFY(writer.flush().ok);
+        const auto left = db->peers(0);
+        QCOMPARE(left.value.size(), std::size_t(1));
+        QCOMPARE(left.value.front().lastAnnounce, std::int64_t(10'080));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStatsWriter)
