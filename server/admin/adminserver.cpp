@@ -9,6 +9,7 @@
 #include <QUrlQuery>
 
 #include <cmath>
+#include <limits>
 #include <utility>
 #include <variant>
 
@@ -93,6 +94,10 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &p) { return deleteUser(p[0]); });
     add(M::Post, "/admin/users/:id/reset",
         [this](const auto &, const auto &p) { return resetUser(p[0]); });
+    add(M::Put, "/admin/users/:id/leech",
+        [this](const auto &r, const auto &p) { return setLeech(r, p[0]); });
+    add(M::Put, "/admin/users/:id/stats",
+        [this](const auto &r, const auto &p) { return setUserStats(r, p[0]); });
     add(M::Get, "/admin/torrents", [this](const auto &r, const auto &) { return listTorrents(r); });
     add(M::Post, "/admin/torrents",
         [this](const auto &r, const auto &) { return createTorrent(r); });
@@ -106,6 +111,8 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &r, const auto &p) { return setFreeleech(r, p[0], false); });
     add(M::Put, "/admin/torrents/:id/multipliers",
         [this](const auto &r, const auto &p) { return setMultipliers(r, p[0]); });
+    add(M::Put, "/admin/torrents/:id/stats",
+        [this](const auto &r, const auto &p) { return setTorrentStats(r, p[0]); });
     add(M::Get, "/admin/freeleech", [this](const auto &, const auto &) { return listFreeleech(); });
     add(M::Post, "/admin/stats/flush", [this](const auto &, const auto &) {
         const core::FlushResult f = m_stats.flush();
@@ -323,6 +330,101 @@ ApiReply AdminServer::resetUser(const QString &id)
     return {200, toDto(u.value).toJson()};
 }
 
+ApiReply AdminServer::setLeech(const QHttpServerRequest &r, const QString &id)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("can_leech")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonValue v = std::get<QJsonObject>(parsed).value(QStringLiteral("can_leech"));
+    if (v.isUndefined())
+        return apiError(422, "missing_field", QStringLiteral("give \"can_leech\": true or false"));
+    if (!v.isBool())
+        return apiError(422, "invalid_value", QStringLiteral("can_leech must be true or false"));
+    const auto uid = parseId(id);
+    if (!uid)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("user id must be a positive integer"));
+    const auto u = m_directory.setCanLeech(*uid, v.toBool());
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user"), u.message);
+    return {200, toDto(u.value).toJson()};
+}
+
+namespace {
+
+// A byte or event count given by an admin: a whole JSON number (exact up to 2^53) or a
+// string of decimal digits, at most what the database stores (2^63 - 1).
+std::optional<std::uint64_t> countValue(const QJsonValue &v)
+{
+    constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (v.isDouble()) {
+        const double d = v.toDouble();
+        if (!std::isfinite(d) || d < 0 || d > 9007199254740992.0 || d != std::floor(d))
+            return std::nullopt;
+        return static_cast<std::uint64_t>(d);
+    }
+    if (!v.isString())
+        return std::nullopt;
+    const QString s = v.toString();
+    if (s.isEmpty() || s.size() > 19)
+        return std::nullopt;
+    for (const QChar c : s)
+        if (c < QLatin1Char('0') || c > QLatin1Char('9'))
+            return std::nullopt;
+    const std::uint64_t n = s.toULongLong();
+    return n <= kMax ? std::optional(n) : std::nullopt;
+}
+
+// Reads the `keys` present in `o` into `targets` (same order); at least one must be given.
+std::optional<ApiReply> readCounts(const QJsonObject &o, const QStringList &keys,
+                                   const std::vector<std::uint64_t *> &targets)
+{
+    bool any = false;
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        if (!o.contains(keys[i]))
+            continue;
+        const auto n = countValue(o.value(keys[i]));
+        if (!n)
+            return apiError(422, "invalid_value",
+                            keys[i] + QStringLiteral(" must be a whole number from 0 to "
+                                                     "9223372036854775807 (a string above 2^53)"));
+        *targets[std::size_t(i)] = *n;
+        any = true;
+    }
+    if (!any)
+        return apiError(422, "missing_field",
+                        QStringLiteral("give at least one of: ") + keys.join(QStringLiteral(", ")));
+    return std::nullopt;
+}
+
+} // namespace
+
+ApiReply AdminServer::setUserStats(const QHttpServerRequest &r, const QString &id)
+{
+    const QStringList keys{QStringLiteral("uploaded"), QStringLiteral("downloaded")};
+    auto parsed = jsonBody(r, keys);
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const auto uid = parseId(id);
+    if (!uid)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("user id must be a positive integer"));
+    // Under the stats writer's lock: a commit lands wholly before or after the correction.
+    return m_stats.exclusive([&]() -> ApiReply {
+        const auto current = m_db.user(*uid);
+        if (!current.ok())
+            return dbError(current.status, QStringLiteral("user"), current.message);
+        std::uint64_t up = current.value.uploaded;
+        std::uint64_t down = current.value.downloaded;
+        if (auto e = readCounts(std::get<QJsonObject>(parsed), keys, {&up, &down}))
+            return *e;
+        const auto u = m_directory.setUserStats(*uid, up, down);
+        if (!u.ok())
+            return dbError(u.status, QStringLiteral("user"), u.message);
+        return {200, toDto(u.value).toJson()};
+    });
+}
+
 // ---- torrents ----
 
 namespace {
@@ -497,6 +599,30 @@ ApiReply AdminServer::setMultipliers(const QHttpServerRequest &r, const QString 
         *target = m;
     }
     return applyPolicy(t.id, policy);
+}
+
+ApiReply AdminServer::setTorrentStats(const QHttpServerRequest &r, const QString &idOrHash)
+{
+    const QStringList keys{QStringLiteral("uploaded"), QStringLiteral("downloaded"),
+                           QStringLiteral("completed")};
+    auto parsed = jsonBody(r, keys);
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    return m_stats.exclusive([&]() -> ApiReply {
+        const auto found = lookupTorrent(idOrHash);
+        if (const auto *e = std::get_if<ApiReply>(&found))
+            return *e;
+        const core::TorrentRecord &t = std::get<core::TorrentRecord>(found);
+        std::uint64_t up = t.uploaded;
+        std::uint64_t down = t.downloaded;
+        std::uint64_t completed = t.completed;
+        if (auto e = readCounts(std::get<QJsonObject>(parsed), keys, {&up, &down, &completed}))
+            return *e;
+        const auto updated = m_directory.setTorrentStats(t.id, up, down, completed);
+        if (!updated.ok())
+            return dbError(updated.status, QStringLiteral("torrent"), updated.message);
+        return {200, torrentDto(updated.value, m_peers).toJson()};
+    });
 }
 
 ApiReply AdminServer::listFreeleech()

@@ -58,6 +58,8 @@ private:
     ApiReply getUser(const QString &id);
     ApiReply deleteUser(const QString &id);
     ApiReply resetUser(const QString &id);
+    ApiReply setLeech(const QHttpServerRequest &r, const QString &id);
+    ApiReply setUserStats(const QHttpServerRequest &r, const QString &id);
     ApiReply listTorrents(const QHttpServerRequest &r);
     ApiReply createTorrent(const QHttpServerRequest &r);
     // The torrent named by an id or hex info_hash, or the error reply that says why not.
@@ -68,6 +70,7 @@ private:
     ApiReply setMultipliers(const QHttpServerRequest &r, const QString &idOrHash);
     ApiReply listFreeleech();
     ApiReply deleteTorrent(const QString &idOrHash);
+    ApiReply setTorrentStats(const QHttpServerRequest &r, const QString &idOrHash);
 
     core::Directory &m_directory;
     core::Database &m_db;

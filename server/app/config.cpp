@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -22,6 +23,7 @@ namespace {
 enum class Kind
 {
     Int,
+    Double,
     Bool,
     String
 };
@@ -39,12 +41,15 @@ struct Field
     std::function<void(Config &, qint64)> setInt;
     std::function<void(Config &, bool)> setBool;
     std::function<QString(Config &, const QString &)> setString; // returns an error or ""
+    double dmin = 0;
+    double dmax = 0;
+    std::function<void(Config &, double)> setDouble;
 };
 
 template<typename Get>
 Field intField(const char *key, qint64 min, qint64 max, const char *doc, Get get)
 {
-    Field f{QLatin1String(key), QLatin1String(doc), Kind::Int, min, max, {}, {}, {}, {}};
+    Field f{QLatin1String(key), QLatin1String(doc), Kind::Int, min, max, {}, {}, {}, {}, 0, 0, {}};
     f.show = [get](const Config &c) { return QString::number(get(const_cast<Config &>(c))); };
     f.setInt = [get](Config &c, qint64 v) {
         get(c) = static_cast<std::remove_reference_t<decltype(get(c))>>(v);
@@ -52,9 +57,34 @@ Field intField(const char *key, qint64 min, qint64 max, const char *doc, Get get
     return f;
 }
 
+template<typename Get>
+Field doubleField(const char *key, double min, double max, const char *doc, Get get)
+{
+    Field f{QLatin1String(key), QLatin1String(doc), Kind::Double, 0, 0, {}, {}, {}, {}, 0, 0, {}};
+    f.dmin = min;
+    f.dmax = max;
+    f.show = [get](const Config &c) {
+        // Always with a decimal point: TOML reads "1" as an integer.
+        QString s = QString::number(get(const_cast<Config &>(c)), 'g', 15);
+        if (!s.contains(QLatin1Char('.')) && !s.contains(QLatin1Char('e')))
+            s += QStringLiteral(".0");
+        return s;
+    };
+    f.setDouble = [get](Config &c, double v) { get(c) = v; };
+    return f;
+}
+
+QString applyDouble(const Field &f, Config &c, double v)
+{
+    if (!std::isfinite(v) || v < f.dmin || v > f.dmax)
+        return QStringLiteral("%1 is out of range %2..%3").arg(v).arg(f.dmin).arg(f.dmax);
+    f.setDouble(c, v);
+    return {};
+}
+
 template<typename Get> Field boolField(const char *key, const char *doc, Get get)
 {
-    Field f{QLatin1String(key), QLatin1String(doc), Kind::Bool, 0, 0, {}, {}, {}, {}};
+    Field f{QLatin1String(key), QLatin1String(doc), Kind::Bool, 0, 0, {}, {}, {}, {}, 0, 0, {}};
     f.show = [get](const Config &c) {
         return get(const_cast<Config &>(c)) ? QStringLiteral("true") : QStringLiteral("false");
     };
@@ -66,7 +96,7 @@ template<typename Get>
 Field stringField(const char *key, const char *doc, Get get,
                   std::function<QString(const QString &)> validate = {})
 {
-    Field f{QLatin1String(key), QLatin1String(doc), Kind::String, 0, 0, {}, {}, {}, {}};
+    Field f{QLatin1String(key), QLatin1String(doc), Kind::String, 0, 0, {}, {}, {}, {}, 0, 0, {}};
     f.show = [get](const Config &c) -> QString { // explicit: a builder would outlive `v`
         QString v = get(const_cast<Config &>(c));
         v.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
@@ -156,6 +186,15 @@ const std::vector<Field> &fields()
         t.push_back(boolField("tracker.global_freeleech",
                               "Credit no download on any torrent (uploads still count).",
                               [](Config &c) -> bool & { return c.tracker.globalFreeleech; }));
+        t.push_back(doubleField(
+            "policy.min_ratio", 0.0, 100.0,
+            "Minimum ratio (credited upload / download) to leech; below it a user may only "
+            "seed. 0 turns the rule off.",
+            [](Config &c) -> double & { return c.tracker.minRatio; }));
+        t.push_back(
+            intField("policy.ratio_grace_bytes", 0, std::numeric_limits<qint64>::max(),
+                     "Bytes a user may download before the minimum ratio applies.",
+                     [](Config &c) -> std::uint64_t & { return c.tracker.ratioGraceBytes; }));
 
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",
@@ -250,6 +289,13 @@ QString applyText(Config &c, const Field &f, const QString &text)
         f.setInt(c, v);
         return {};
     }
+    case Kind::Double: {
+        bool ok = false;
+        const double v = text.trimmed().toDouble(&ok);
+        if (!ok)
+            return QStringLiteral("expected a number, got \"%1\"").arg(text);
+        return applyDouble(f, c, v);
+    }
     case Kind::Bool: {
         const QString t = text.trimmed().toLower();
         if (t == QLatin1String("true") || t == QLatin1String("1") || t == QLatin1String("yes"))
@@ -277,6 +323,13 @@ QString applyToml(Config &c, const Field &f, const toml::node &node)
             return QStringLiteral("%1 is out of range %2..%3").arg(*v).arg(f.min).arg(f.max);
         f.setInt(c, *v);
         return {};
+    }
+    case Kind::Double: {
+        // An integer is a number too (min_ratio = 1).
+        const auto v = node.value<double>();
+        if (!(node.is_floating_point() || node.is_integer()) || !v)
+            return QStringLiteral("expected a number");
+        return applyDouble(f, c, *v);
     }
     case Kind::Bool:
         if (!node.is_boolean())

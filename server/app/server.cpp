@@ -79,6 +79,9 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         return false;
     }
     p->stats = std::make_unique<core::StatsWriter>(p->ledger, *p->db, p->clock, peerTimeout);
+    // The ratio rule reads committed totals from memory: each commit patches them.
+    p->stats->setCommitObserver(
+        [registry = &p->registry](const core::StatsBatch &b) { registry->addUserTotals(b.users); });
 
     p->tokens = std::make_unique<admin::TokenStore>(*p->db);
     if (!p->tokens->load(adminToken, &p->generatedToken, error))

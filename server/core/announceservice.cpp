@@ -51,6 +51,12 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
         if (!torrent && m_settings.enforceRegistration)
             error = TrackerError::UnregisteredTorrent;
     }
+    // Leeching needs the account's permission and, past the grace bytes, the minimum ratio;
+    // seeding and stopping never do.
+    if (error == TrackerError::None && request.left > 0 &&
+        request.event != proto::AnnounceEvent::Stopped &&
+        !user.mayLeech(m_settings.minRatio, m_settings.ratioGraceBytes))
+        error = user.canLeech ? TrackerError::RatioTooLow : TrackerError::LeechingDisabled;
     if (error != TrackerError::None) {
         m_counters.failures.fetch_add(1, std::memory_order_relaxed);
         return error;

@@ -103,6 +103,10 @@ public:
     virtual DbStatus deleteUser(UserId id) = 0;
     virtual DbResult<UserRecord> setPasskey(UserId id, const proto::Passkey &passkey) = 0;
     virtual DbResult<std::int64_t> userCount() = 0;
+    virtual DbResult<UserRecord> setCanLeech(UserId id, bool canLeech) = 0;
+    // Sets a user's credited totals (an admin correction), replacing what was committed.
+    virtual DbResult<UserRecord> setUserStats(UserId id, std::uint64_t uploaded,
+                                              std::uint64_t downloaded) = 0;
 
     virtual DbResult<std::vector<TorrentRecord>> torrents(Page page) = 0;
     virtual DbResult<TorrentRecord> torrent(TorrentId id) = 0;
@@ -112,6 +116,9 @@ public:
     virtual DbStatus deleteTorrent(TorrentId id) = 0;
     virtual DbResult<TorrentRecord> setTorrentPolicy(TorrentId id, const TorrentPolicy &policy) = 0;
     virtual DbResult<std::int64_t> torrentCount() = 0;
+    virtual DbResult<TorrentRecord> setTorrentStats(TorrentId id, std::uint64_t uploaded,
+                                                    std::uint64_t downloaded,
+                                                    std::uint64_t completed) = 0;
 
     // One transaction: the batch's sums, its peers' newest totals (rows of stopped peers
     // go), and, when `expireBefore` > 0, peer rows last announced before it go too. Rows of users

@@ -19,6 +19,11 @@ proto::Passkey Directory::generatePasskey()
     return p;
 }
 
+UserInfo Directory::infoOf(const UserRecord &u)
+{
+    return UserInfo{u.id, u.passkey, u.canLeech, u.uploaded, u.downloaded};
+}
+
 DbStatus Directory::load(QString *error)
 {
     auto users = m_db.users({});
@@ -27,14 +32,16 @@ DbStatus Directory::load(QString *error)
         return users.status;
     }
     for (const UserRecord &u : users.value)
-        m_registry.putUser(UserInfo{u.id, u.passkey, u.canLeech});
+        m_registry.putUser(infoOf(u));
     auto torrents = m_db.torrents({});
     if (!torrents.ok()) {
         *error = torrents.message;
         return torrents.status;
     }
-    for (const TorrentRecord &t : torrents.value)
+    for (const TorrentRecord &t : torrents.value) {
         m_registry.putTorrent(t.id, t.infoHash, t.policy);
+        m_peers.setCompleted(t.infoHash, t.completed); // scrape `downloaded` survives restarts
+    }
     return DbStatus::Ok;
 }
 
@@ -72,7 +79,7 @@ DbResult<UserRecord> Directory::createUser(const QString &name,
 {
     auto r = m_db.insertUser(name, passkey ? *passkey : generatePasskey(), m_clock.now());
     if (r.ok())
-        m_registry.putUser(UserInfo{r.value.id, r.value.passkey, r.value.canLeech});
+        m_registry.putUser(infoOf(r.value));
     return r;
 }
 
@@ -90,7 +97,34 @@ DbResult<UserRecord> Directory::resetPasskey(UserId id)
 {
     auto r = m_db.setPasskey(id, generatePasskey());
     if (r.ok())
-        m_registry.putUser(UserInfo{r.value.id, r.value.passkey, r.value.canLeech});
+        m_registry.changePasskey(id, r.value.passkey);
+    return r;
+}
+
+DbResult<UserRecord> Directory::setCanLeech(UserId id, bool canLeech)
+{
+    auto r = m_db.setCanLeech(id, canLeech);
+    if (r.ok())
+        m_registry.setCanLeech(id, r.value.canLeech);
+    return r;
+}
+
+DbResult<UserRecord> Directory::setUserStats(UserId id, std::uint64_t uploaded,
+                                             std::uint64_t downloaded)
+{
+    auto r = m_db.setUserStats(id, uploaded, downloaded);
+    if (r.ok())
+        m_registry.setUserTotals(id, r.value.uploaded, r.value.downloaded);
+    return r;
+}
+
+DbResult<TorrentRecord> Directory::setTorrentStats(TorrentId id, std::uint64_t uploaded,
+                                                   std::uint64_t downloaded,
+                                                   std::uint64_t completed)
+{
+    auto r = m_db.setTorrentStats(id, uploaded, downloaded, completed);
+    if (r.ok())
+        m_peers.setCompleted(r.value.infoHash, r.value.completed);
     return r;
 }
 

@@ -28,11 +28,19 @@ public:
                                     const std::optional<proto::Passkey> &passkey);
     DbStatus deleteUser(UserId id);
     DbResult<UserRecord> resetPasskey(UserId id);
+    DbResult<UserRecord> setCanLeech(UserId id, bool canLeech);
+    // Admin corrections of committed totals. Run them under StatsWriter::exclusive() so that
+    // no commit (and its patch of the registry) interleaves: each delta lands exactly once,
+    // before or after the correction.
+    DbResult<UserRecord> setUserStats(UserId id, std::uint64_t uploaded, std::uint64_t downloaded);
+    DbResult<TorrentRecord> setTorrentStats(TorrentId id, std::uint64_t uploaded,
+                                            std::uint64_t downloaded, std::uint64_t completed);
 
     DbResult<TorrentRecord> createTorrent(const proto::InfoHash &infoHash, const QString &name);
     DbStatus deleteTorrent(TorrentId id);
 
     static proto::Passkey generatePasskey();
+    static UserInfo infoOf(const UserRecord &u);
 
 private:
     Database &m_db;

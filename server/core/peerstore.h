@@ -79,6 +79,9 @@ public:
     virtual std::size_t expire(std::int64_t cutoff) = 0;
     virtual void removeSwarm(const proto::InfoHash &infoHash) = 0;
     virtual void removeUser(UserId user) = 0;
+    // Sets a torrent's completed count (scrape `downloaded`): the committed figure at start,
+    // or an admin correction.
+    virtual void setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed) = 0;
     virtual PeerStoreStats stats() const = 0;
 };
 

@@ -42,6 +42,46 @@ void Registry::removeUser(UserId id)
     m_passkeyById.erase(it);
 }
 
+UserInfo *Registry::findUser(UserId id)
+{
+    const auto it = m_passkeyById.find(id);
+    if (it == m_passkeyById.end())
+        return nullptr;
+    const auto u = m_usersByPasskey.find(it->second);
+    return u == m_usersByPasskey.end() ? nullptr : &u->second;
+}
+
+void Registry::changePasskey(UserId id, const proto::Passkey &passkey)
+{
+    std::unique_lock lock(m_usersLock);
+    const auto it = m_passkeyById.find(id);
+    if (it == m_passkeyById.end())
+        return;
+    auto node = m_usersByPasskey.extract(it->second);
+    if (node.empty())
+        return;
+    node.key() = passkey;
+    node.mapped().passkey = passkey;
+    m_usersByPasskey.insert(std::move(node));
+    it->second = passkey;
+}
+
+void Registry::setCanLeech(UserId id, bool canLeech)
+{
+    std::unique_lock lock(m_usersLock);
+    if (UserInfo *u = findUser(id))
+        u->canLeech = canLeech;
+}
+
+void Registry::setUserTotals(UserId id, std::uint64_t uploaded, std::uint64_t downloaded)
+{
+    std::unique_lock lock(m_usersLock);
+    if (UserInfo *u = findUser(id)) {
+        u->uploaded = uploaded;
+        u->downloaded = downloaded;
+    }
+}
+
 std::size_t Registry::userCount() const
 {
     std::shared_lock lock(m_usersLock);

@@ -5,6 +5,7 @@
 #include "shared/types/passkey.h"
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <unordered_map>
@@ -40,6 +41,15 @@ struct UserInfo
     UserId id = 0;
     proto::Passkey passkey;
     bool canLeech = true;
+    std::uint64_t uploaded = 0; // committed credit (the ratio rule reads it)
+    std::uint64_t downloaded = 0;
+
+    // Leeching is allowed: the account may, and it is not below the ratio past the grace.
+    bool mayLeech(double minRatio, std::uint64_t graceBytes) const
+    {
+        return canLeech && (minRatio <= 0 || downloaded <= graceBytes ||
+                            double(uploaded) >= minRatio * double(downloaded));
+    }
 };
 
 // Read-mostly: every announce reads it, only admin changes write it. A shared_mutex lets
@@ -51,6 +61,22 @@ public:
     std::optional<UserInfo> userById(UserId id) const;
     void putUser(const UserInfo &user); // insert or replace (passkey changes are handled)
     void removeUser(UserId id);
+    // In-place changes of one field: they never undo a concurrent change of another.
+    void changePasskey(UserId id, const proto::Passkey &passkey);
+    void setCanLeech(UserId id, bool canLeech);
+    void setUserTotals(UserId id, std::uint64_t uploaded, std::uint64_t downloaded);
+    // Adds committed credit to users' totals (the stats writer, after each commit); unknown
+    // ids are skipped.
+    template<typename Deltas> void addUserTotals(const Deltas &deltas)
+    {
+        std::unique_lock lock(m_usersLock);
+        for (const auto &[id, d] : deltas) {
+            if (UserInfo *u = findUser(id)) {
+                u->uploaded = satAdd(u->uploaded, d.uploaded);
+                u->downloaded = satAdd(u->downloaded, d.downloaded);
+            }
+        }
+    }
     std::size_t userCount() const;
 
     std::optional<TorrentId> torrentId(const proto::InfoHash &infoHash) const;
@@ -62,6 +88,12 @@ public:
     std::size_t torrentCount() const;
 
 private:
+    UserInfo *findUser(UserId id); // m_usersLock held
+    static std::uint64_t satAdd(std::uint64_t a, std::uint64_t b)
+    {
+        return a + b < a ? ~std::uint64_t(0) : a + b;
+    }
+
     mutable std::shared_mutex m_usersLock;
     std::unordered_map<proto::Passkey, UserInfo, proto::PasskeyHash> m_usersByPasskey;
     std::unordered_map<UserId, proto::Passkey> m_passkeyById;

@@ -36,6 +36,8 @@ FlushResult StatsWriter::flush()
         result.pending = rows;
         return result;
     }
+    if (m_observer)
+        m_observer(m_pending);
     m_pending = StatsBatch{};
     m_lastSuccess = now;
     if (sweep)
@@ -52,6 +54,12 @@ bool StatsWriter::flushAll(int attempts)
             return true;
     }
     return false;
+}
+
+void StatsWriter::setCommitObserver(std::function<void(const StatsBatch &)> observer)
+{
+    std::lock_guard lock(m_lock);
+    m_observer = std::move(observer);
 }
 
 std::uint64_t StatsWriter::failures() const

@@ -7,6 +7,7 @@
 #include "database.h"
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
 namespace sk::core {
@@ -34,6 +35,16 @@ public:
     // Flushes until the ledger is empty and nothing is pending, or `attempts` fail.
     bool flushAll(int attempts);
 
+    // Called after each successful commit with the batch, under the writer's lock (the
+    // server patches the registry's user totals with it).
+    void setCommitObserver(std::function<void(const StatsBatch &)> observer);
+    // Runs `fn` while no flush runs: admin corrections of committed totals.
+    template<typename Fn> auto exclusive(Fn fn)
+    {
+        std::lock_guard lock(m_lock);
+        return fn();
+    }
+
     std::uint64_t failures() const;
     std::int64_t lastSuccess() const; // Unix seconds, 0 before the first
 
@@ -47,6 +58,7 @@ private:
     std::uint64_t m_failures = 0;
     std::int64_t m_lastSuccess = 0;
     std::int64_t m_nextSweep = 0;
+    std::function<void(const StatsBatch &)> m_observer;
 };
 
 } // namespace sk::core

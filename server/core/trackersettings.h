@@ -17,6 +17,10 @@ struct TrackerSettings
     bool trustClientIp = false;      // honour ip=/ipv4=/ipv6= (and the UDP IP field)
     bool excludeOwnPeers = true;     // never give a user the peers of its own clients
     bool globalFreeleech = false;    // no download is credited on any torrent
+    // Users whose uploaded/downloaded is below minRatio, once they have downloaded more than
+    // ratioGraceBytes, may seed but not leech. 0 turns the rule off.
+    double minRatio = 0.3;
+    std::uint64_t ratioGraceBytes = 5ull << 30;
 };
 
 } // namespace sk::core

@@ -40,6 +40,19 @@ core::AnnounceOutcome MemoryPeerStore::announce(const core::PeerAnnounce &a,
     return it->second->announce(a, out);
 }
 
+void MemoryPeerStore::setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed)
+{
+    Shard &shard = shardFor(infoHash);
+    std::lock_guard lock(shard.lock);
+    auto it = shard.swarms.find(infoHash);
+    if (it == shard.swarms.end()) {
+        if (completed == 0)
+            return; // an empty swarm without a count is no swarm
+        it = shard.swarms.emplace(infoHash, std::make_unique<Swarm>()).first;
+    }
+    it->second->setCompleted(completed);
+}
+
 proto::ScrapeEntry MemoryPeerStore::scrape(const proto::InfoHash &infoHash) const
 {
     proto::ScrapeEntry e;

@@ -24,6 +24,7 @@ public:
     std::size_t expire(std::int64_t cutoff) override;
     void removeSwarm(const proto::InfoHash &infoHash) override;
     void removeUser(core::UserId user) override;
+    void setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed) override;
     core::PeerStoreStats stats() const override;
 
     class Swarm;

@@ -34,6 +34,10 @@ public:
     std::uint32_t seeders() const { return static_cast<std::uint32_t>(m_seeders.size()); }
     std::uint32_t leechers() const { return static_cast<std::uint32_t>(m_leechers.size()); }
     std::uint32_t completed() const { return m_completed; }
+    void setCompleted(std::uint64_t n)
+    {
+        m_completed = n > 0xFFFF'FFFFu ? 0xFFFF'FFFFu : static_cast<std::uint32_t>(n);
+    }
     bool empty() const { return m_seeders.empty() && m_leechers.empty(); }
     std::size_t size() const { return m_seeders.size() + m_leechers.size(); }
     // Checks that the index and the vectors agree (tests only).

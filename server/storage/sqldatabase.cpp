@@ -71,6 +71,13 @@ core::TorrentRecord readTorrent(const QSqlQuery &q)
     return t;
 }
 
+// SQLite integers are signed 64-bit: larger counters are stored at the cap.
+qlonglong dbInt(std::uint64_t v)
+{
+    constexpr auto cap = static_cast<std::uint64_t>(std::numeric_limits<qlonglong>::max());
+    return static_cast<qlonglong>(v > cap ? cap : v);
+}
+
 template<typename T> DbResult<T> failed(const QSqlQuery &q)
 {
     return DbResult<T>::fail(statusOf(q.lastError()), q.lastError().text());
@@ -289,6 +296,32 @@ DbResult<core::UserRecord> SqlDatabase::setPasskey(core::UserId id, const proto:
     return user(id);
 }
 
+DbResult<core::UserRecord> SqlDatabase::setCanLeech(core::UserId id, bool canLeech)
+{
+    DbResult<bool> changed;
+    run([&](QSqlDatabase &db) {
+        changed = changeOne(db, QStringLiteral("UPDATE users SET can_leech = ? WHERE id = ?"),
+                            {canLeech ? 1 : 0, id});
+    });
+    if (!changed.ok())
+        return DbResult<core::UserRecord>::fail(changed.status, changed.message);
+    return user(id);
+}
+
+DbResult<core::UserRecord> SqlDatabase::setUserStats(core::UserId id, std::uint64_t uploaded,
+                                                     std::uint64_t downloaded)
+{
+    DbResult<bool> changed;
+    run([&](QSqlDatabase &db) {
+        changed = changeOne(
+            db, QStringLiteral("UPDATE users SET uploaded = ?, downloaded = ? WHERE id = ?"),
+            {dbInt(uploaded), dbInt(downloaded), id});
+    });
+    if (!changed.ok())
+        return DbResult<core::UserRecord>::fail(changed.status, changed.message);
+    return user(id);
+}
+
 DbResult<std::int64_t> SqlDatabase::userCount()
 {
     DbResult<std::int64_t> r;
@@ -379,6 +412,23 @@ DbResult<core::TorrentRecord> SqlDatabase::setTorrentPolicy(core::TorrentId id,
                                      "WHERE id = ?"),
                       {policy.freeleech ? 1 : 0, static_cast<qlonglong>(policy.freeleechUntil),
                        policy.uploadMultiplier, policy.downloadMultiplier, id});
+    });
+    if (!changed.ok())
+        return DbResult<core::TorrentRecord>::fail(changed.status, changed.message);
+    return torrent(id);
+}
+
+DbResult<core::TorrentRecord> SqlDatabase::setTorrentStats(core::TorrentId id,
+                                                           std::uint64_t uploaded,
+                                                           std::uint64_t downloaded,
+                                                           std::uint64_t completed)
+{
+    DbResult<bool> changed;
+    run([&](QSqlDatabase &db) {
+        changed = changeOne(db,
+                            QStringLiteral("UPDATE torrents SET uploaded = ?, downloaded = ?, "
+                                           "completed = ? WHERE id = ?"),
+                            {dbInt(uploaded), dbInt(downloaded), dbInt(completed), id});
     });
     if (!changed.ok())
         return DbResult<core::TorrentRecord>::fail(changed.status, changed.message);

@@ -37,6 +37,9 @@ public:
     core::DbResult<core::UserRecord> setPasskey(core::UserId id,
                                                 const proto::Passkey &passkey) override;
     core::DbResult<std::int64_t> userCount() override;
+    core::DbResult<core::UserRecord> setCanLeech(core::UserId id, bool canLeech) override;
+    core::DbResult<core::UserRecord> setUserStats(core::UserId id, std::uint64_t uploaded,
+                                                  std::uint64_t downloaded) override;
 
     core::DbResult<std::vector<core::TorrentRecord>> torrents(core::Page page) override;
     core::DbResult<core::TorrentRecord> torrent(core::TorrentId id) override;
@@ -48,6 +51,9 @@ public:
     core::DbResult<core::TorrentRecord>
     setTorrentPolicy(core::TorrentId id, const core::TorrentPolicy &policy) override;
     core::DbResult<std::int64_t> torrentCount() override;
+    core::DbResult<core::TorrentRecord> setTorrentStats(core::TorrentId id, std::uint64_t uploaded,
+                                                        std::uint64_t downloaded,
+                                                        std::uint64_t completed) override;
 
     core::DbStatus commitStats(const core::StatsBatch &batch, std::int64_t expireBefore) override;
     core::DbResult<std::vector<core::PeerRecord>> peers(std::int64_t announcedSince) override;

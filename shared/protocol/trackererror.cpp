@@ -55,6 +55,10 @@ const char *failureReason(TrackerError e)
         return "unknown passkey";
     case TrackerError::UnregisteredTorrent:
         return "torrent not registered with this tracker";
+    case TrackerError::LeechingDisabled:
+        return "leeching is disabled for this account; seeding is still allowed";
+    case TrackerError::RatioTooLow:
+        return "your ratio is below the tracker's minimum; seed to download again";
     case TrackerError::Internal:
         return "internal tracker error";
     }

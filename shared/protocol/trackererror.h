@@ -36,6 +36,8 @@ enum class TrackerError : unsigned char
     MalformedPasskey,
     UnknownPasskey,
     UnregisteredTorrent,
+    LeechingDisabled, // the account may seed, not download
+    RatioTooLow,      // below the minimum ratio past the grace bytes: seeding only
     // server side
     Internal,
 };

@@ -71,6 +71,15 @@ private Q_SLOTS:
         QTest::newRow("--set int")
             << QStringList{QStringLiteral("--set=tracker.announce_interval=1200")}
             << QStringLiteral("tracker.announce_interval") << QStringLiteral("1200");
+        QTest::newRow("--set double")
+            << QStringList{QStringLiteral("--set=policy.min_ratio=0.75")}
+            << QStringLiteral("policy.min_ratio") << QStringLiteral("0.75");
+        QTest::newRow("--set double, integer text")
+            << QStringList{QStringLiteral("--set=policy.min_ratio=1")}
+            << QStringLiteral("policy.min_ratio") << QStringLiteral("1");
+        QTest::newRow("--set 64-bit int")
+            << QStringList{QStringLiteral("--set=policy.ratio_grace_bytes=10000000000")}
+            << QStringLiteral("policy.ratio_grace_bytes") << QStringLiteral("10000000000");
     }
     void flags()
     {
@@ -89,6 +98,9 @@ private Q_SLOTS:
              c.tracker.enforceRegistration ? QStringLiteral("true") : QStringLiteral("false")},
             {QStringLiteral("tracker.announce_interval"),
              QString::number(c.tracker.announceInterval)},
+            {QStringLiteral("policy.min_ratio"), QString::number(c.tracker.minRatio)},
+            {QStringLiteral("policy.ratio_grace_bytes"),
+             QString::number(c.tracker.ratioGraceBytes)},
         };
         QCOMPARE(seen.value(key), value);
     }
@@ -132,6 +144,21 @@ private Q_SLOTS:
         QTest::newRow("toml wrong type")
             << QStringList{} << QStringList{} << QByteArray("[tracker]\nhttp_port = \"80\"\n")
             << QStringLiteral("expected an integer");
+        QTest::newRow("ratio out of range")
+            << QStringList{QStringLiteral("--set=policy.min_ratio=101")} << QStringList{}
+            << QByteArray() << QStringLiteral("out of range 0..100");
+        QTest::newRow("ratio not a number")
+            << QStringList{QStringLiteral("--set=policy.min_ratio=high")} << QStringList{}
+            << QByteArray() << QStringLiteral("expected a number");
+        QTest::newRow("ratio nan")
+            << QStringList{} << QStringList{QStringLiteral("SWARMKEEPER_POLICY_MIN_RATIO=nan")}
+            << QByteArray() << QStringLiteral("out of range");
+        QTest::newRow("toml ratio wrong type")
+            << QStringList{} << QStringList{} << QByteArray("[policy]\nmin_ratio = \"1\"\n")
+            << QStringLiteral("expected a number");
+        QTest::newRow("toml ratio negative")
+            << QStringList{} << QStringList{} << QByteArray("[policy]\nmin_ratio = -0.5\n")
+            << QStringLiteral("out of range");
         QTest::newRow("toml syntax")
             << QStringList{} << QStringList{} << QByteArray("[tracker\n") << QStringLiteral(":1:");
         QTest::newRow("bad address")

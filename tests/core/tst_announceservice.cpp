@@ -34,6 +34,7 @@ public:
     std::size_t expire(std::int64_t) override { return 0; }
     void removeSwarm(const proto::InfoHash &) override {}
     void removeUser(core::UserId) override {}
+    void setCompleted(const proto::InfoHash &, std::uint64_t) override {}
     core::PeerStoreStats stats() const override { return {}; }
 
     core::PeerAnnounce last;
@@ -82,6 +83,8 @@ private Q_SLOTS:
     void scrape_data();
     void scrape();
     void ledgerGetsCredit();
+    void leechGate_data();
+    void leechGate();
 
 private:
     core::Registry m_registry;
@@ -296,6 +299,64 @@ void TestAnnounceService::ledgerGetsCredit()
     QCOMPARE(rec.lastAnnounce, std::int64_t(5000));
     QVERIFY(rec.stopped);
     QCOMPARE(rec.sequence, 1u);
+}
+
+// Who may leech: the account's permission, then the ratio past the grace bytes; seeding
+// (left = 0) and stopping are always allowed, and a refusal changes nothing.
+void TestAnnounceService::leechGate_data()
+{
+    QTest::addColumn<bool>("canLeech");
+    QTest::addColumn<quint64>("uploaded");
+    QTest::addColumn<quint64>("downloaded");
+    QTest::addColumn<double>("minRatio");
+    QTest::addColumn<quint64>("left");
+    QTest::addColumn<int>("event");
+    QTest::addColumn<int>("expected");
+    const int none = int(proto::AnnounceEvent::None);
+    const int stopped = int(proto::AnnounceEvent::Stopped);
+    const int ok = int(TrackerError::None);
+    const int disabled = int(TrackerError::LeechingDisabled);
+    const int ratio = int(TrackerError::RatioTooLow);
+    // grace: 1000 bytes
+    QTest::newRow("allowed, fresh") << true << 0ull << 0ull << 0.5 << 10ull << none << ok;
+    QTest::newRow("disabled, leeching")
+        << false << 0ull << 0ull << 0.5 << 10ull << none << disabled;
+    QTest::newRow("disabled, seeding") << false << 0ull << 0ull << 0.5 << 0ull << none << ok;
+    QTest::newRow("disabled, stopping") << false << 0ull << 0ull << 0.5 << 10ull << stopped << ok;
+    QTest::newRow("low ratio within grace")
+        << true << 0ull << 1000ull << 0.5 << 10ull << none << ok;
+    QTest::newRow("low ratio past grace")
+        << true << 499ull << 1001ull << 0.5 << 10ull << none << ratio;
+    QTest::newRow("ratio exactly the minimum")
+        << true << 500ull << 1000ull << 0.5 << 10ull << none << ok;
+    QTest::newRow("at the minimum past grace")
+        << true << 1001ull << 2002ull << 0.5 << 10ull << none << ok;
+    QTest::newRow("low ratio, seeding") << true << 0ull << 5000ull << 0.5 << 0ull << none << ok;
+    QTest::newRow("low ratio, rule off") << true << 0ull << 5000ull << 0.0 << 10ull << none << ok;
+    QTest::newRow("disabled wins over ratio")
+        << false << 0ull << 5000ull << 0.5 << 10ull << none << disabled;
+}
+
+void TestAnnounceService::leechGate()
+{
+    QFETCH(bool, canLeech);
+    QFETCH(quint64, uploaded);
+    QFETCH(quint64, downloaded);
+    QFETCH(double, minRatio);
+    QFETCH(quint64, left);
+    QFETCH(int, event);
+    QFETCH(int, expected);
+    m_registry.putUser({7, kPasskey, canLeech, uploaded, downloaded});
+    core::TrackerSettings settings;
+    settings.minRatio = minRatio;
+    settings.ratioGraceBytes = 1000;
+    core::AnnounceService service(m_registry, m_store, m_clock, settings);
+    auto r = request();
+    r.left = left;
+    r.event = static_cast<proto::AnnounceEvent>(event);
+    proto::AnnounceResult out;
+    QCOMPARE(int(service.announce(r, core::PeerFamilies::Any, out)), expected);
+    QCOMPARE(m_store.announces, expected == int(TrackerError::None) ? 1 : 0);
 }
 
 QTEST_GUILESS_MAIN(TestAnnounceService)

@@ -298,6 +298,150 @@ private Q_SLOTS:
         QCOMPARE(totals(p, a), std::make_pair(qint64(600), qint64(100)));
         QVERIFY(p.stop());
     }
+
+    // Who may leech, through the API and the real announce path: PUT /admin/users/:id/leech,
+    // the ratio rule over committed credit (each commit patches the in-memory totals), and
+    // corrections with PUT .../stats that a concurrent delta lands on exactly once.
+    void leechRulesAndCorrections()
+    {
+        TrackerProcess p;
+        const QStringList args{QStringLiteral("--set"), QStringLiteral("stats.flush_interval=3600"),
+                               QStringLiteral("--set"),
+                               QStringLiteral("policy.ratio_grace_bytes=1000")};
+        QVERIFY(p.start(args)); // min_ratio stays at its default, 0.3
+        const auto ih = hashOf('h');
+        const Account a = setUp(p, ih, QStringLiteral("hana"));
+        const QString user = QStringLiteral("/admin/users/%1").arg(a.id);
+        const QByteArray leecher = "-qB4520-hhhhhhhhhhhh";
+        const QByteArray seeder = "-qB4520-HHHHHHHHHHHH";
+        auto failure = [&](const QByteArray &peer, Counters c, const char *event = nullptr) {
+            const auto reply = p.announce(a.passkey, query(ih, peer, c, event));
+            return reply && reply->find("failure reason")
+                       ? itest::dictBytes(*reply, "failure reason")
+                       : QByteArray();
+        };
+        QCOMPARE(failure(leecher, {0, 0, 1000}, "started"), QByteArray());
+
+        auto r = p.adminRequest("PUT", user + QStringLiteral("/leech"),
+                                QJsonObject{{QStringLiteral("can_leech"), false}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value(QStringLiteral("can_leech")), QJsonValue(false));
+        QVERIFY(failure(leecher, {0, 0, 1000}).startsWith("leeching is disabled"));
+        QCOMPARE(failure(seeder, {0, 0, 0}, "started"), QByteArray()); // seeding is allowed
+        QCOMPARE(failure(leecher, {0, 0, 1000}, "stopped"), QByteArray());
+        r = p.adminRequest("PUT", user + QStringLiteral("/leech"),
+                           QJsonObject{{QStringLiteral("can_leech"), true}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(failure(leecher, {0, 0, 1000}, "started"), QByteArray());
+
+        // Past the grace bytes with no upload: ratio 0 < 0.3, leeching refused, seeding not.
+        r = p.adminRequest("PUT", user + QStringLiteral("/stats"),
+                           QJsonObject{{QStringLiteral("downloaded"), 2000}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(totals(p, a), std::make_pair(qint64(0), qint64(2000)));
+        QVERIFY(failure(leecher, {0, 0, 1000}).contains("ratio"));
+        // The seeder uploads 600 bytes; once committed, the ratio is 0.3 and leeching is back.
+        QCOMPARE(failure(seeder, {600, 0, 0}), QByteArray());
+        QVERIFY(failure(leecher, {0, 0, 1000}).contains("ratio")); // not committed yet
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(600), qint64(2000)));
+        QCOMPARE(failure(leecher, {0, 0, 1000}), QByteArray());
+
+        // A correction while a delta is pending: the delta lands once, on top of it.
+        QCOMPARE(failure(seeder, {700, 0, 0}), QByteArray()); // +100, pending
+        r = p.adminRequest("PUT", user + QStringLiteral("/stats"),
+                           QJsonObject{{QStringLiteral("uploaded"), 5000},
+                                       {QStringLiteral("downloaded"), QStringLiteral("3000")}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(totals(p, a), std::make_pair(qint64(5000), qint64(3000)));
+        QVERIFY(flush(p));
+        QVERIFY(flush(p));
+        QCOMPARE(totals(p, a), std::make_pair(qint64(5100), qint64(3000)));
+
+        // Torrent corrections: the completed count is what scrape reports as `downloaded`,
+        // and, being committed, it survives a restart.
+        const QString torrent = QStringLiteral("/admin/torrents/") + ih.toHexString();
+        r = p.adminRequest(
+            "PUT", torrent + QStringLiteral("/stats"),
+            QJsonObject{{QStringLiteral("completed"), 42}, {QStringLiteral("uploaded"), 7}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value(QStringLiteral("completed")).toInteger(), 42);
+        QCOMPARE(r.json.value(QStringLiteral("uploaded")).toInteger(), 7);
+        auto scrapedDownloads = [&] {
+            const auto s = p.scrape(a.passkey, itest::scrapeQuery({ih}));
+            const auto *files = s ? s->find("files") : nullptr;
+            const auto *entry = files ? files->find(ih.view()) : nullptr;
+            return entry ? itest::dictInt(*entry, "downloaded") : -1;
+        };
+        QCOMPARE(scrapedDownloads(), 42);
+
+        // Bad requests: the right status and code, and nothing changes.
+        const struct
+        {
+            QByteArray method;
+            QString path;
+            QJsonObject body;
+            int status;
+            const char *code;
+        } bad[] = {
+            {"PUT", user + QStringLiteral("/leech"), {}, 422, "missing_field"},
+            {"PUT", user + QStringLiteral("/leech"),
+             QJsonObject{{QStringLiteral("can_leech"), QStringLiteral("no")}}, 422,
+             "invalid_value"},
+            {"PUT", user + QStringLiteral("/leech"), QJsonObject{{QStringLiteral("leech"), false}},
+             422, "unknown_field"},
+            {"PUT", QStringLiteral("/admin/users/abc/leech"),
+             QJsonObject{{QStringLiteral("can_leech"), false}}, 400, "invalid_parameter"},
+            {"PUT", QStringLiteral("/admin/users/999999/leech"),
+             QJsonObject{{QStringLiteral("can_leech"), false}}, 404, "not_found"},
+            {"PUT", user + QStringLiteral("/stats"), {}, 422, "missing_field"},
+            {"PUT", user + QStringLiteral("/stats"), QJsonObject{{QStringLiteral("uploaded"), -1}},
+             422, "invalid_value"},
+            {"PUT", user + QStringLiteral("/stats"), QJsonObject{{QStringLiteral("uploaded"), 1.5}},
+             422, "invalid_value"},
+            {"PUT", user + QStringLiteral("/stats"),
+             QJsonObject{{QStringLiteral("uploaded"), QStringLiteral("12a")}}, 422,
+             "invalid_value"},
+            {"PUT", user + QStringLiteral("/stats"),
+             QJsonObject{{QStringLiteral("uploaded"), QStringLiteral("9223372036854775808")}}, 422,
+             "invalid_value"},
+            {"PUT", user + QStringLiteral("/stats"), QJsonObject{{QStringLiteral("ratio"), 1}}, 422,
+             "unknown_field"},
+            {"PUT", QStringLiteral("/admin/users/999999/stats"),
+             QJsonObject{{QStringLiteral("uploaded"), 1}}, 404, "not_found"},
+            {"PUT", torrent + QStringLiteral("/stats"),
+             QJsonObject{{QStringLiteral("completed"), -3}}, 422, "invalid_value"},
+            {"PUT", torrent + QStringLiteral("/stats"), {}, 422, "missing_field"},
+            {"PUT", QStringLiteral("/admin/torrents/999999/stats"),
+             QJsonObject{{QStringLiteral("completed"), 1}}, 404, "not_found"},
+        };
+        for (const auto &b : bad) {
+            const auto reply = p.adminRequest(b.method, b.path, b.body);
+            QCOMPARE(reply.status, b.status);
+            QCOMPARE(reply.errorCode(), QString::fromLatin1(b.code));
+        }
+        const QStringList guarded{user + QStringLiteral("/leech"), user + QStringLiteral("/stats"),
+                                  torrent + QStringLiteral("/stats")};
+        for (const QString &path : guarded)
+            QCOMPARE(p.adminRaw("PUT", path, R"({"can_leech":false})",
+                                {{"Content-Type", "application/json"}})
+                         .status,
+                     401);
+        QCOMPARE(totals(p, a), std::make_pair(qint64(5100), qint64(3000)));
+        r = p.adminRequest(
+            "PUT", user + QStringLiteral("/stats"),
+            QJsonObject{{QStringLiteral("uploaded"), QStringLiteral("9223372036854775807")}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json.value(QStringLiteral("uploaded")).toString(),
+                 QStringLiteral("9223372036854775807"));
+
+        QVERIFY(p.stop());
+        QVERIFY(p.start(args));
+        QCOMPARE(scrapedDownloads(), 42);
+        QCOMPARE(p.adminRequest("GET", user).json.value(QStringLiteral("can_leech")),
+                 QJsonValue(true));
+        QVERIFY(p.stop());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStatsFlow)
