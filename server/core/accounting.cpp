@@ -30,12 +30,6 @@ thread_local std::vector<LocalBuffer> t_buffers;
 
 } // namespace
 
-std::uint64_t addClamped(std::uint64_t a, std::uint64_t b)
-{
-    const std::uint64_t s = a + b;
-    return s < a ? std::numeric_limits<std::uint64_t>::max() : s;
-}
-
 Credit computeCredit(const std::optional<PreviousPeer> &previous, std::uint64_t uploaded,
                      std::uint64_t downloaded, const TorrentPolicy &policy, bool globalFreeleech,
                      std::int64_t now)

@@ -5,6 +5,7 @@
 
 #include "peerstore.h"
 #include "registry.h"
+#include "saturating.h"
 #include "shared/types/fixedbytes.h"
 #include "shared/types/ipaddress.h"
 
@@ -81,9 +82,6 @@ private:
     std::atomic<std::size_t> m_pending{0};
     std::atomic<std::uint64_t> m_resets{0};
 };
-
-// Sums saturate instead of wrapping.
-std::uint64_t addClamped(std::uint64_t a, std::uint64_t b);
 
 struct UserDelta
 {

@@ -1,6 +1,7 @@
 // Registry: the in-memory maps the announce path consults (passkey -> user, info_hash -> torrent).
 #pragma once
 
+#include "saturating.h"
 #include "shared/types/fixedbytes.h"
 #include "shared/types/passkey.h"
 
@@ -72,8 +73,8 @@ public:
         std::unique_lock lock(m_usersLock);
         for (const auto &[id, d] : deltas) {
             if (UserInfo *u = findUser(id)) {
-                u->uploaded = satAdd(u->uploaded, d.uploaded);
-                u->downloaded = satAdd(u->downloaded, d.downloaded);
+                u->uploaded = addClamped(u->uploaded, d.uploaded);
+                u->downloaded = addClamped(u->downloaded, d.downloaded);
             }
         }
     }
@@ -89,10 +90,6 @@ public:
 
 private:
     UserInfo *findUser(UserId id); // m_usersLock held
-    static std::uint64_t satAdd(std::uint64_t a, std::uint64_t b)
-    {
-        return a + b < a ? ~std::uint64_t(0) : a + b;
-    }
 
     mutable std::shared_mutex m_usersLock;
     std::unordered_map<proto::Passkey, UserInfo, proto::PasskeyHash> m_usersByPasskey;

@@ -14,7 +14,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <limits>
 
 namespace sk::storage {
 
@@ -71,11 +70,9 @@ core::TorrentRecord readTorrent(const QSqlQuery &q)
     return t;
 }
 
-// SQLite integers are signed 64-bit: larger counters are stored at the cap.
 qlonglong dbInt(std::uint64_t v)
 {
-    constexpr auto cap = static_cast<std::uint64_t>(std::numeric_limits<qlonglong>::max());
-    return static_cast<qlonglong>(v > cap ? cap : v);
+    return static_cast<qlonglong>(storedCounter(v));
 }
 
 template<typename T> DbResult<T> failed(const QSqlQuery &q)

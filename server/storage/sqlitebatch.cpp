@@ -27,10 +27,15 @@ RowBinder &RowBinder::integer(std::int64_t value)
     return *this;
 }
 
-RowBinder &RowBinder::counter(std::uint64_t value)
+std::int64_t storedCounter(std::uint64_t value)
 {
     constexpr auto cap = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    return integer(static_cast<std::int64_t>(value > cap ? cap : value));
+    return static_cast<std::int64_t>(value > cap ? cap : value);
+}
+
+RowBinder &RowBinder::counter(std::uint64_t value)
+{
+    return integer(storedCounter(value));
 }
 
 RowBinder &RowBinder::blob(const void *data, int size)

@@ -18,6 +18,9 @@ namespace sk::storage {
 // The sqlite3 connection behind a QSQLITE database, or nullptr for another driver.
 sqlite3 *sqliteHandle(const QSqlDatabase &db);
 
+// SQLite integers are signed 64-bit: larger counters are stored at the cap.
+std::int64_t storedCounter(std::uint64_t value);
+
 // One row's values, bound left to right. Blobs must outlive the statement's execution.
 class RowBinder
 {

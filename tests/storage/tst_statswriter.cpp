@@ -28,6 +28,38 @@ core::StatsRecord record(std::uint64_t seq, core::UserId user, core::TorrentId t
     r.lastAnnounce = now;
     return r;
 }
+
+// A fresh SQLite file with one user and one torrent.
+struct Fixture
+{
+    QTemporaryDir dir;
+    storage::StorageSettings settings;
+    std::unique_ptr<storage::SqlDatabase> db;
+    core::UserId user = 0;
+    core::TorrentId torrent = 0;
+    QString error; // why open() failed
+
+    bool open(int busyTimeoutMs)
+    {
+        settings.path = dir.filePath(QStringLiteral("s.db"));
+        settings.busyTimeoutMs = busyTimeoutMs;
+        db = storage::SqlDatabase::open(settings, &error);
+        if (!db)
+            return false;
+        const auto u =
+            db->insertUser(QStringLiteral("u"), *proto::Passkey::fromText(QByteArray(32, 'k')), 1);
+        proto::InfoHash ih;
+        ih.bytes.fill(7);
+        const auto t = db->insertTorrent(ih, QStringLiteral("t"), 1);
+        if (!u.ok() || !t.ok()) {
+            error = u.message + t.message;
+            return false;
+        }
+        user = u.value.id;
+        torrent = t.value.id;
+        return true;
+    }
+};
 } // namespace
 
 class TestStatsWriter : public QObject
@@ -36,22 +68,12 @@ class TestStatsWriter : public QObject
 private Q_SLOTS:
     void commitsAndRetries()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        storage::StorageSettings settings;
-        settings.path = dir.filePath(QStringLiteral("s.db"));
-        settings.busyTimeoutMs = 50; // a locked database fails fast here
-        QString error;
-        auto db = storage::SqlDatabase::open(settings, &error);
-        QVERIFY2(db, qPrintable(error));
-        const auto user =
-            db->insertUser(QStringLiteral("u"), *proto::Passkey::fromText(QByteArray(32, 'k')), 1);
-        proto::InfoHash ih;
-        ih.bytes.fill(7);
-        const auto torrent = db->insertTorrent(ih, QStringLiteral("t"), 1);
-        QVERIFY(user.ok() && torrent.ok());
-        const core::UserId u = user.value.id;
-        const core::TorrentId t = torrent.value.id;
+        Fixture f;
+        QVERIFY2(f.open(50), qPrintable(f.error)); // a locked database fails fast here
+        const auto &settings = f.settings;
+        auto &db = f.db;
+        const core::UserId u = f.user;
+        const core::TorrentId t = f.torrent;
 
         core::ManualClock clock;
         clock.set(10'000);
@@ -122,28 +144,17 @@ private Q_SLOTS:
     // records are pending; a row announced within the timeout stays.
     void sweepsStaleRowsAtItsPace()
     {
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        storage::StorageSettings settings;
-        settings.path = dir.filePath(QStringLiteral("s.db"));
-        QString error;
-        auto db = storage::SqlDatabase::open(settings, &error);
-        QVERIFY2(db, qPrintable(error));
-        const auto user =
-            db->insertUser(QStringLiteral("u"), *proto::Passkey::fromText(QByteArray(32, 'k')), 1);
-        proto::InfoHash ih;
-        ih.bytes.fill(7);
-        const auto torrent = db->insertTorrent(ih, QStringLiteral("t"), 1);
-        QVERIFY(user.ok() && torrent.ok());
+        Fixture f;
+        QVERIFY2(f.open(5000), qPrintable(f.error));
+        auto &db = f.db;
 
         core::ManualClock clock;
         clock.set(10'000);
         core::StatsLedger ledger;
         core::StatsWriter writer(ledger, *db, clock, 100);
-        ledger.append(
-            record(1, user.value.id, torrent.value.id, 0, 0, 10'000)); // next sweep 10'025
+        ledger.append(record(1, f.user, f.torrent, 0, 0, 10'000)); // next sweep 10'025
         QVERIFY(writer.flush().ok);
-        core::StatsRecord other = record(2, user.value.id, torrent.value.id, 0, 0, 10'080);
+        core::StatsRecord other = record(2, f.user, f.torrent, 0, 0, 10'080);
         other.peerId.bytes.fill('q');
         clock.set(10'080);
         ledger.append(other); // sweeps with cutoff 9'980: both stay
