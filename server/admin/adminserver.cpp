@@ -78,13 +78,33 @@ std::variant<QJsonObject, ApiReply> jsonBody(const QHttpServerRequest &r,
     return o;
 }
 
+// Longest freeleech or ban the API accepts: bounded like every input.
+constexpr qint64 kMaxDurationSeconds = 10LL * 366 * 86400;
+
+// A duration in whole seconds, 1 to kMaxDurationSeconds.
+std::optional<qint64> durationValue(const QJsonValue &v)
+{
+    const double d = v.toDouble(-1);
+    if (!v.isDouble() || d != std::floor(d) || d < 1 || d > double(kMaxDurationSeconds))
+        return std::nullopt;
+    return static_cast<qint64>(d);
+}
+
+ApiReply badDuration()
+{
+    return apiError(
+        422, "invalid_value",
+        QStringLiteral("duration must be whole seconds, 1 to %1").arg(kMaxDurationSeconds));
+}
+
 } // namespace
 
 AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                          core::AnnounceService &service, TokenStore &tokens,
-                         core::StatsWriter &stats, const AdminSettings &settings)
+                         core::StatsWriter &stats, core::AccessControl &access,
+                         const AdminSettings &settings)
     : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
-      m_stats(stats), m_settings(settings)
+      m_stats(stats), m_access(access), m_settings(settings)
 {
     using M = QHttpServerRequest::Method;
     add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
@@ -124,6 +144,29 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         return ApiReply{200, QJsonObject{{QStringLiteral("records"), qint64(f.records)},
                                          {QStringLiteral("committed"), qint64(f.committed)}}};
     });
+    add(M::Get, "/admin/bans", [this](const auto &r, const auto &) { return listBans(r, false); });
+    add(M::Get, "/admin/bans/active",
+        [this](const auto &r, const auto &) { return listBans(r, true); });
+    add(M::Post, "/admin/bans", [this](const auto &r, const auto &) { return createBan(r); });
+    add(M::Post, "/admin/bans/cleanup",
+        [this](const auto &, const auto &) { return cleanupBans(); });
+    // A range is named "10.0.0.0/8": as one segment with %2F, or as two plain ones.
+    const auto rangeOf = [](const QStringList &p) {
+        return p.size() == 2 ? p[0] + QLatin1Char('/') + p[1] : p[0];
+    };
+    for (const char *path : {"/admin/bans/:ip", "/admin/bans/:ip/:prefix"}) {
+        add(M::Get, path,
+            [this, rangeOf](const auto &, const auto &p) { return getBan(rangeOf(p)); });
+        add(M::Put, path,
+            [this, rangeOf](const auto &r, const auto &p) { return updateBan(r, rangeOf(p)); });
+        add(M::Delete, path,
+            [this, rangeOf](const auto &, const auto &p) { return deleteBan(rangeOf(p)); });
+    }
+    add(M::Get, "/admin/whitelist", [this](const auto &, const auto &) { return listWhitelist(); });
+    add(M::Post, "/admin/whitelist",
+        [this](const auto &r, const auto &) { return addAllowedClient(r); });
+    add(M::Delete, "/admin/whitelist/:prefix",
+        [this](const auto &, const auto &p) { return removeAllowedClient(p[0]); });
     add(M::Get, "/admin/version", [](const auto &, const auto &) {
         return ApiReply{200,
                         QJsonObject{{QStringLiteral("api_version"), api::apiVersion},
@@ -179,7 +222,11 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
         return;
     }
 
-    const QStringList segments = request.url().path().split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    // Split before decoding: an escaped '/' (%2F) stays inside its segment.
+    QStringList segments;
+    for (const QString &raw :
+         request.url().path(QUrl::FullyEncoded).split(QLatin1Char('/'), Qt::SkipEmptyParts))
+        segments << QUrl::fromPercentEncoding(raw.toLatin1());
     bool pathMatched = false;
     for (const Route &route : m_routes) {
         if (route.pattern.size() != segments.size())
@@ -542,8 +589,7 @@ ApiReply AdminServer::deleteTorrent(const QString &idOrHash)
                              {QStringLiteral("deleted"), true}}};
 }
 
-// Longest freeleech window and largest multiplier the API accepts: bounded like every input.
-constexpr qint64 kMaxFreeleechSeconds = 10LL * 366 * 86400;
+// Largest multiplier the API accepts.
 constexpr double kMaxMultiplier = 100.0;
 
 ApiReply AdminServer::setFreeleech(const QHttpServerRequest &r, const QString &idOrHash, bool on)
@@ -560,13 +606,10 @@ ApiReply AdminServer::setFreeleech(const QHttpServerRequest &r, const QString &i
     policy.freeleech = on;
     policy.freeleechUntil = 0;
     if (on && o.contains(QStringLiteral("duration"))) {
-        const QJsonValue v = o.value(QStringLiteral("duration"));
-        const double d = v.toDouble(-1);
-        if (!v.isDouble() || d != std::floor(d) || d < 1 || d > double(kMaxFreeleechSeconds))
-            return apiError(422, "invalid_value",
-                            QStringLiteral("duration must be whole seconds, 1 to %1")
-                                .arg(kMaxFreeleechSeconds));
-        policy.freeleechUntil = m_service.now() + static_cast<qint64>(d);
+        const auto seconds = durationValue(o.value(QStringLiteral("duration")));
+        if (!seconds)
+            return badDuration();
+        policy.freeleechUntil = m_service.now() + *seconds;
     }
     return applyPolicy(t.id, policy);
 }
@@ -637,6 +680,235 @@ ApiReply AdminServer::listFreeleech()
             items.append(torrentDto(t, m_peers).toJson());
     return {200, QJsonObject{{QStringLiteral("torrents"), items},
                              {QStringLiteral("total"), static_cast<qint64>(items.size())}}};
+}
+
+// ---- IP bans ----
+
+namespace {
+
+constexpr int kMaxReasonChars = 1024;
+
+api::BanDto banDto(const core::Ban &b, std::int64_t now)
+{
+    return {b.range.toString(), b.reason, b.createdAt, b.expiresAt, b.activeAt(now)};
+}
+
+// `text` is not a ban's name: 400 in the path, 422 in a body; says what was meant when only
+// the host bits are wrong.
+ApiReply badRange(int status, const QString &what, const QString &text)
+{
+    const char *code = status == 400 ? "invalid_parameter" : "invalid_value";
+    if (const auto meant = proto::IpRange::parse(text, true))
+        return apiError(status, code,
+                        QStringLiteral("%1 %2 has host bits set; the range is %3")
+                            .arg(what, text.left(64), meant->toString()));
+    return apiError(status, code,
+                    what + QStringLiteral(" must be an IPv4 or IPv6 address or a CIDR range, "
+                                          "e.g. 203.0.113.7 or 10.0.0.0/8"));
+}
+
+// Reads "reason" into `reason` when present: a string of at most kMaxReasonChars.
+std::optional<ApiReply> readReason(const QJsonObject &o, std::optional<QString> &reason)
+{
+    if (!o.contains(QStringLiteral("reason")))
+        return std::nullopt;
+    const QJsonValue v = o.value(QStringLiteral("reason"));
+    if (!v.isString() || v.toString().size() > kMaxReasonChars)
+        return apiError(422, "invalid_value",
+                        QStringLiteral("reason must be a string of at most %1 characters")
+                            .arg(kMaxReasonChars));
+    reason = v.toString();
+    return std::nullopt;
+}
+
+} // namespace
+
+ApiReply AdminServer::listBans(const QHttpServerRequest &r, bool activeOnly)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    const std::int64_t now = m_access.now();
+    std::vector<core::Ban> bans = m_access.bans().all();
+    if (activeOnly)
+        std::erase_if(bans, [now](const core::Ban &b) { return !b.activeAt(now); });
+    QJsonArray items;
+    const auto total = static_cast<std::int64_t>(bans.size());
+    for (std::int64_t i = p.page.offset; i < total && i < p.page.offset + p.page.limit; ++i)
+        items.append(banDto(bans[std::size_t(i)], now).toJson());
+    return pagedReply(QStringLiteral("bans"), items, total, p.page);
+}
+
+ApiReply AdminServer::getBan(const QString &ip)
+{
+    const auto range = proto::IpRange::parse(ip);
+    if (!range)
+        return badRange(400, QStringLiteral("the address"), ip);
+    const std::int64_t now = m_access.now();
+    // The ban on exactly this address or range; for an address, else the ban covering it.
+    auto ban = m_access.bans().find(*range);
+    if (!ban && range->isHost())
+        ban = m_access.bans().match(range->network, now);
+    if (!ban)
+        return apiError(404, "not_found", QStringLiteral("no ban on or covering ") + ip);
+    return {200, banDto(*ban, now).toJson()};
+}
+
+ApiReply AdminServer::createBan(const QHttpServerRequest &r)
+{
+    auto parsed =
+        jsonBody(r, {QStringLiteral("ip"), QStringLiteral("reason"), QStringLiteral("duration")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    const QJsonValue ipValue = o.value(QStringLiteral("ip"));
+    if (ipValue.isUndefined())
+        return apiError(422, "missing_field", QStringLiteral("ip is required"));
+    const auto range = proto::IpRange::parse(ipValue.toString());
+    if (!ipValue.isString() || !range)
+        return badRange(422, QStringLiteral("ip"), ipValue.toString());
+    std::optional<QString> reason;
+    if (auto e = readReason(o, reason))
+        return *e;
+    std::int64_t expiresAt = 0;
+    if (o.contains(QStringLiteral("duration"))) {
+        const auto seconds = durationValue(o.value(QStringLiteral("duration")));
+        if (!seconds)
+            return badDuration();
+        expiresAt = m_access.now() + *seconds;
+    }
+    const auto ban = m_access.addBan(*range, reason.value_or(QString()), expiresAt);
+    if (!ban.ok())
+        return dbError(ban.status, QStringLiteral("a ban on ") + range->toString(), ban.message);
+    return {201, banDto(ban.value, m_access.now()).toJson()};
+}
+
+ApiReply AdminServer::updateBan(const QHttpServerRequest &r, const QString &ip)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("reason"), QStringLiteral("duration")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    const auto range = proto::IpRange::parse(ip);
+    if (!range)
+        return badRange(400, QStringLiteral("the address"), ip);
+    if (o.isEmpty())
+        return apiError(422, "missing_field",
+                        QStringLiteral("give \"reason\", \"duration\" (seconds from now, or null "
+                                       "for a permanent ban) or both"));
+    std::optional<QString> reason;
+    if (auto e = readReason(o, reason))
+        return *e;
+    std::optional<std::int64_t> expiresAt;
+    if (o.contains(QStringLiteral("duration"))) {
+        const QJsonValue v = o.value(QStringLiteral("duration"));
+        if (v.isNull()) {
+            expiresAt = 0;
+        } else {
+            const auto seconds = durationValue(v);
+            if (!seconds)
+                return badDuration();
+            expiresAt = m_access.now() + *seconds;
+        }
+    }
+    const auto ban = m_access.updateBan(*range, reason, expiresAt);
+    if (!ban.ok())
+        return dbError(ban.status, QStringLiteral("a ban on ") + range->toString(), ban.message);
+    return {200, banDto(ban.value, m_access.now()).toJson()};
+}
+
+ApiReply AdminServer::deleteBan(const QString &ip)
+{
+    const auto range = proto::IpRange::parse(ip);
+    if (!range)
+        return badRange(400, QStringLiteral("the address"), ip);
+    const DbStatus s = m_access.removeBan(*range);
+    if (s != DbStatus::Ok)
+        return dbError(s, QStringLiteral("a ban on ") + range->toString());
+    return {200, QJsonObject{{QStringLiteral("ip"), range->toString()},
+                             {QStringLiteral("deleted"), true}}};
+}
+
+ApiReply AdminServer::cleanupBans()
+{
+    const auto removed = m_access.removeExpiredBans();
+    if (!removed.ok())
+        return dbError(removed.status, {}, removed.message);
+    return {200, QJsonObject{{QStringLiteral("removed"), qint64(removed.value)}}};
+}
+
+// ---- client whitelist ----
+
+namespace {
+api::AllowedClientDto clientDto(const core::AllowedClient &c)
+{
+    return {QString::fromLatin1(c.prefix), c.name, c.createdAt};
+}
+
+// The prefix as peer_id bytes, if it is a valid one (ASCII only: no character may fold).
+std::optional<QByteArray> prefixBytes(const QString &text)
+{
+    for (const QChar ch : text)
+        if (ch.unicode() > 0x7E)
+            return std::nullopt;
+    const QByteArray bytes = text.toLatin1();
+    return core::AllowedClient::validPrefix(bytes) ? std::optional(bytes) : std::nullopt;
+}
+
+ApiReply badPrefix(int status)
+{
+    return apiError(status, status == 400 ? "invalid_parameter" : "invalid_value",
+                    QStringLiteral("prefix must be 1 to %1 printable ASCII characters without "
+                                   "spaces, e.g. -TR or -qB")
+                        .arg(core::AllowedClient::kMaxPrefix));
+}
+} // namespace
+
+ApiReply AdminServer::listWhitelist()
+{
+    const std::vector<core::AllowedClient> clients = m_access.clients().all();
+    QJsonArray items;
+    for (const core::AllowedClient &c : clients)
+        items.append(clientDto(c).toJson());
+    const bool enforced = m_service.settings().enforceClientWhitelist && !clients.empty();
+    return {200, QJsonObject{{QStringLiteral("clients"), items},
+                             {QStringLiteral("total"), qint64(clients.size())},
+                             {QStringLiteral("enforced"), enforced}}};
+}
+
+ApiReply AdminServer::addAllowedClient(const QHttpServerRequest &r)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("prefix"), QStringLiteral("name")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    const QJsonValue prefixValue = o.value(QStringLiteral("prefix"));
+    if (prefixValue.isUndefined())
+        return apiError(422, "missing_field", QStringLiteral("prefix is required"));
+    const QString prefixText = prefixValue.toString();
+    const auto prefix = prefixBytes(prefixText);
+    if (!prefixValue.isString() || !prefix)
+        return badPrefix(422);
+    const QJsonValue nameValue = o.value(QStringLiteral("name"));
+    if (!nameValue.isUndefined() && (!nameValue.isString() || nameValue.toString().size() > 255))
+        return apiError(422, "invalid_value",
+                        QStringLiteral("name must be a string of at most 255 characters"));
+    const auto added = m_access.allowClient(*prefix, nameValue.toString());
+    if (!added.ok())
+        return dbError(added.status, QStringLiteral("the prefix ") + prefixText, added.message);
+    return {201, clientDto(added.value).toJson()};
+}
+
+ApiReply AdminServer::removeAllowedClient(const QString &prefixText)
+{
+    const auto prefix = prefixBytes(prefixText);
+    if (!prefix)
+        return badPrefix(400);
+    const DbStatus s = m_access.removeClient(*prefix);
+    if (s != DbStatus::Ok)
+        return dbError(s, QStringLiteral("the prefix ") + prefixText);
+    return {200,
+            QJsonObject{{QStringLiteral("prefix"), prefixText}, {QStringLiteral("deleted"), true}}};
 }
 
 } // namespace sk::admin

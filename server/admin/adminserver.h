@@ -1,6 +1,7 @@
 // AdminServer: the /admin REST API on its own QHttpServer listener (loopback by default).
 #pragma once
 
+#include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
 #include "server/core/directory.h"
 #include "server/core/statswriter.h"
@@ -37,7 +38,7 @@ class AdminServer
 public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                 core::AnnounceService &service, TokenStore &tokens, core::StatsWriter &stats,
-                const AdminSettings &settings);
+                core::AccessControl &access, const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -71,6 +72,15 @@ private:
     ApiReply listFreeleech();
     ApiReply deleteTorrent(const QString &idOrHash);
     ApiReply setTorrentStats(const QHttpServerRequest &r, const QString &idOrHash);
+    ApiReply listBans(const QHttpServerRequest &r, bool activeOnly);
+    ApiReply getBan(const QString &ip);
+    ApiReply createBan(const QHttpServerRequest &r);
+    ApiReply updateBan(const QHttpServerRequest &r, const QString &ip);
+    ApiReply deleteBan(const QString &ip);
+    ApiReply cleanupBans();
+    ApiReply listWhitelist();
+    ApiReply addAllowedClient(const QHttpServerRequest &r);
+    ApiReply removeAllowedClient(const QString &prefix);
 
     core::Directory &m_directory;
     core::Database &m_db;
@@ -78,6 +88,7 @@ private:
     core::AnnounceService &m_service;
     TokenStore &m_tokens;
     core::StatsWriter &m_stats;
+    core::AccessControl &m_access;
     AdminSettings m_settings;
     QHttpServer m_server;
     std::vector<Route> m_routes;

@@ -195,6 +195,11 @@ const std::vector<Field> &fields()
             intField("policy.ratio_grace_bytes", 0, std::numeric_limits<qint64>::max(),
                      "Bytes a user may download before the minimum ratio applies.",
                      [](Config &c) -> std::uint64_t & { return c.tracker.ratioGraceBytes; }));
+        t.push_back(boolField(
+            "policy.client_whitelist",
+            "Refuse clients whose peer_id matches no prefix of the client whitelist (managed "
+            "with /admin/whitelist; an empty whitelist allows every client).",
+            [](Config &c) -> bool & { return c.tracker.enforceClientWhitelist; }));
 
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",

@@ -2,6 +2,7 @@
 
 #include "server/admin/adminserver.h"
 #include "server/admin/tokenstore.h"
+#include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
 #include "server/core/directory.h"
 #include "server/core/statswriter.h"
@@ -30,12 +31,15 @@ struct Server::Parts
 {
     core::SystemClock clock;
     core::Registry registry;
+    core::BanList bans;
+    core::ClientWhitelist clients;
     std::unique_ptr<storage::SqlDatabase> db;
     std::unique_ptr<peers::MemoryPeerStore> peers;
     core::StatsLedger ledger;
     std::unique_ptr<core::StatsWriter> stats;
     std::unique_ptr<core::AnnounceService> service;
     std::unique_ptr<core::Directory> directory;
+    std::unique_ptr<core::AccessControl> access;
     std::unique_ptr<admin::TokenStore> tokens;
     std::unique_ptr<admin::AdminServer> admin;
     std::unique_ptr<net::ConnectionIds> ids;
@@ -68,9 +72,13 @@ bool Server::start(const QByteArray &adminToken, QString *error)
 
     p->peers = std::make_unique<peers::MemoryPeerStore>();
     p->service = std::make_unique<core::AnnounceService>(p->registry, *p->peers, p->clock,
-                                                         m_config.tracker, &p->ledger);
+                                                         m_config.tracker, &p->ledger,
+                                                         core::AccessLists{&p->bans, &p->clients});
     p->directory = std::make_unique<core::Directory>(*p->db, p->registry, *p->peers, p->clock);
     if (p->directory->load(error) != core::DbStatus::Ok)
+        return false;
+    p->access = std::make_unique<core::AccessControl>(*p->db, p->bans, p->clients, p->clock);
+    if (p->access->load(error) != core::DbStatus::Ok)
         return false;
     const std::int64_t peerTimeout = m_config.tracker.peerTimeout;
     const auto restored = p->directory->restorePeers(p->clock.now() - peerTimeout);
@@ -89,7 +97,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     admin::AdminSettings as;
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
     p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
-                                                    *p->tokens, *p->stats, as);
+                                                    *p->tokens, *p->stats, *p->access, as);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
@@ -116,6 +124,10 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         // resident inside its arenas. Hand whole free pages back so RSS follows live peers.
         malloc_trim(0); // about 1-3 ms with 1M peers, measured under load
 #endif
+        // Expired bans stopped applying at their expiry; here their rows go.
+        const auto removed = raw->access->removeExpiredBans();
+        if (!removed.ok())
+            qWarning("swarmkeeperd: cannot remove expired bans: %s", qPrintable(removed.message));
     });
     p->reaper.start(m_config.reapInterval * 1000);
     QObject::connect(&p->flusher, &QTimer::timeout, [raw] { raw->stats->flush(); });

@@ -9,9 +9,20 @@ namespace sk::core {
 using proto::TrackerError;
 
 AnnounceService::AnnounceService(const Registry &registry, PeerStore &peers, const Clock &clock,
-                                 const TrackerSettings &settings, StatsLedger *ledger)
-    : m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings), m_ledger(ledger)
+                                 const TrackerSettings &settings, StatsLedger *ledger,
+                                 AccessLists access)
+    : m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings), m_ledger(ledger),
+      m_access(access)
 {}
+
+bool AnnounceService::banned(const proto::IpAddress &source,
+                             const std::optional<proto::IpAddress> &claimed, std::int64_t now) const
+{
+    if (!m_access.bans || m_access.bans->size() == 0)
+        return false;
+    return m_access.bans->banned(source, now) ||
+           (m_settings.trustClientIp && claimed && m_access.bans->banned(*claimed, now));
+}
 
 std::uint32_t AnnounceService::jitteredInterval() const
 {
@@ -39,8 +50,15 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
                                        proto::AnnounceResult &out)
 {
     m_counters.announces.fetch_add(1, std::memory_order_relaxed);
+    const std::int64_t now = m_clock.now();
     UserInfo user;
-    TrackerError error = authenticate(request.passkey, user);
+    // A banned address learns nothing else, not even whether its passkey is valid.
+    TrackerError error = banned(request.clientIp, request.claimedIp, now)
+                             ? TrackerError::BannedAddress
+                             : authenticate(request.passkey, user);
+    if (error == TrackerError::None && m_settings.enforceClientWhitelist && m_access.clients &&
+        !m_access.clients->allows(request.peerId))
+        error = TrackerError::ClientNotAllowed;
     // A peer without a port cannot be reached: refuse it here so that HTTP and UDP agree.
     if (error == TrackerError::None && request.port == 0 &&
         request.event != proto::AnnounceEvent::Stopped)
@@ -74,7 +92,7 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     a.downloaded = request.downloaded;
     a.left = request.left;
     a.event = request.event;
-    a.now = m_clock.now();
+    a.now = now;
     const std::uint32_t wanted = request.numwant < 0 ? m_settings.defaultNumwant
                                                      : static_cast<std::uint32_t>(request.numwant);
     // A stopping peer needs no peers.
@@ -115,8 +133,11 @@ TrackerError AnnounceService::scrape(const proto::ScrapeRequest &request, bool a
 {
     m_counters.scrapes.fetch_add(1, std::memory_order_relaxed);
     UserInfo user;
-    const TrackerError error =
-        anonymous && !request.passkey ? TrackerError::None : authenticate(request.passkey, user);
+    TrackerError error = TrackerError::None;
+    if (banned(request.clientIp, std::nullopt, m_clock.now()))
+        error = TrackerError::BannedAddress;
+    else if (!anonymous || request.passkey)
+        error = authenticate(request.passkey, user);
     if (error != TrackerError::None) {
         m_counters.failures.fetch_add(1, std::memory_order_relaxed);
         return error;

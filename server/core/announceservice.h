@@ -3,6 +3,8 @@
 #pragma once
 
 #include "accounting.h"
+#include "banlist.h"
+#include "clientwhitelist.h"
 #include "clock.h"
 #include "peerstore.h"
 #include "registry.h"
@@ -21,12 +23,20 @@ struct ServiceCounters
     std::atomic<std::uint64_t> failures{0};
 };
 
+// Who may use the tracker at all; null lists refuse nobody.
+struct AccessLists
+{
+    const BanList *bans = nullptr;
+    const ClientWhitelist *clients = nullptr;
+};
+
 class AnnounceService
 {
 public:
     // `ledger` receives every announce's credit and totals; null: no accounting (tests).
     AnnounceService(const Registry &registry, PeerStore &peers, const Clock &clock,
-                    const TrackerSettings &settings, StatsLedger *ledger = nullptr);
+                    const TrackerSettings &settings, StatsLedger *ledger = nullptr,
+                    AccessLists access = {});
 
     // The request's clientIp is the packet source. Errors are values: the front-end maps
     // them to a bencoded `failure reason` or a BEP 15 error packet.
@@ -46,12 +56,16 @@ public:
 private:
     proto::TrackerError authenticate(const std::optional<proto::Passkey> &passkey,
                                      UserInfo &user) const;
+    // The packet's source, and the claimed address when it is trusted.
+    bool banned(const proto::IpAddress &source, const std::optional<proto::IpAddress> &claimed,
+                std::int64_t now) const;
 
     const Registry &m_registry;
     PeerStore &m_peers;
     const Clock &m_clock;
     TrackerSettings m_settings;
     StatsLedger *m_ledger;
+    AccessLists m_access;
     ServiceCounters m_counters;
 };
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "accounting.h"
+#include "banlist.h"
+#include "clientwhitelist.h"
 #include "registry.h"
 #include "shared/types/fixedbytes.h"
 #include "shared/types/passkey.h"
@@ -127,6 +129,18 @@ public:
     virtual DbResult<std::vector<PeerRecord>> peers(std::int64_t announcedSince) = 0;
     // Why the last commitStats failed (for the log line).
     virtual QString lastError() const = 0;
+
+    // IP bans, each named by its range (stored as the range's canonical text).
+    virtual DbResult<std::vector<Ban>> bans() = 0;
+    virtual DbStatus insertBan(const Ban &ban) = 0; // Conflict: that range is banned already
+    virtual DbStatus updateBan(const Ban &ban) = 0; // reason and expiry; NotFound: not banned
+    virtual DbStatus deleteBan(const proto::IpRange &range) = 0;
+    // Removes bans whose expiry is at or before `now`; returns how many.
+    virtual DbResult<std::int64_t> deleteExpiredBans(std::int64_t now) = 0;
+
+    virtual DbResult<std::vector<AllowedClient>> allowedClients() = 0;
+    virtual DbStatus insertAllowedClient(const AllowedClient &client) = 0; // Conflict: exists
+    virtual DbStatus deleteAllowedClient(const QByteArray &prefix) = 0;
 
     virtual DbResult<std::vector<AdminTokenRecord>> adminTokens() = 0;
     virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,

@@ -12,11 +12,12 @@ struct TrackerSettings
     std::uint32_t intervalJitterPercent = 10; // spreads re-announces of a restarted swarm
     std::uint32_t peerTimeout = 2700;         // seconds without announce before a peer is dropped
     std::uint32_t defaultNumwant = 50;
-    std::uint32_t maxNumwant = 200;  // bounds reply size and selection work
-    bool enforceRegistration = true; // unknown info_hashes are refused
-    bool trustClientIp = false;      // honour ip=/ipv4=/ipv6= (and the UDP IP field)
-    bool excludeOwnPeers = true;     // never give a user the peers of its own clients
-    bool globalFreeleech = false;    // no download is credited on any torrent
+    std::uint32_t maxNumwant = 200;     // bounds reply size and selection work
+    bool enforceRegistration = true;    // unknown info_hashes are refused
+    bool trustClientIp = false;         // honour ip=/ipv4=/ipv6= (and the UDP IP field)
+    bool excludeOwnPeers = true;        // never give a user the peers of its own clients
+    bool globalFreeleech = false;       // no download is credited on any torrent
+    bool enforceClientWhitelist = true; // a non-empty client whitelist refuses other clients
     // Users whose uploaded/downloaded is below minRatio, once they have downloaded more than
     // ratioGraceBytes, may seed but not leech. 0 turns the rule off.
     double minRatio = 0.3;

@@ -591,6 +591,127 @@ QString SqlDatabase::lastError() const
     return m_lastError;
 }
 
+// ---- access: bans and the client whitelist ----
+
+DbResult<std::vector<core::Ban>> SqlDatabase::bans()
+{
+    DbResult<std::vector<std::optional<core::Ban>>> rows;
+    run([&](QSqlDatabase &db) {
+        rows = selectAll<std::optional<core::Ban>>(
+            db, QStringLiteral("SELECT ip, reason, created_at, expires_at FROM ip_bans"), {},
+            [](const QSqlQuery &q) -> std::optional<core::Ban> {
+                const auto range = proto::IpRange::parse(q.value(0).toString());
+                if (!range) {
+                    qWarning("storage: ip_bans row %s is not an address or range; skipped",
+                             qPrintable(q.value(0).toString().left(64)));
+                    return std::nullopt;
+                }
+                return core::Ban{*range, q.value(1).toString(), q.value(2).toLongLong(),
+                                 q.value(3).toLongLong()};
+            });
+    });
+    if (!rows.ok())
+        return DbResult<std::vector<core::Ban>>::fail(rows.status, rows.message);
+    DbResult<std::vector<core::Ban>> r;
+    for (auto &b : rows.value)
+        if (b)
+            r.value.push_back(std::move(*b));
+    return r;
+}
+
+DbStatus SqlDatabase::insertBan(const core::Ban &ban)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (!execBound(q,
+                       QStringLiteral("INSERT INTO ip_bans (ip, reason, created_at, expires_at) "
+                                      "VALUES (?, ?, ?, ?)"),
+                       {ban.range.toString(), ban.reason.isNull() ? QStringLiteral("") : ban.reason,
+                        qlonglong(ban.createdAt), qlonglong(ban.expiresAt)}))
+            s = statusOf(q.lastError());
+    });
+    return s;
+}
+
+DbStatus SqlDatabase::updateBan(const core::Ban &ban)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        s = changeOne(db,
+                      QStringLiteral("UPDATE ip_bans SET reason = ?, expires_at = ? WHERE ip = ?"),
+                      {ban.reason.isNull() ? QStringLiteral("") : ban.reason,
+                       qlonglong(ban.expiresAt), ban.range.toString()})
+                .status;
+    });
+    return s;
+}
+
+DbStatus SqlDatabase::deleteBan(const proto::IpRange &range)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        s = changeOne(db, QStringLiteral("DELETE FROM ip_bans WHERE ip = ?"), {range.toString()})
+                .status;
+    });
+    return s;
+}
+
+DbResult<std::int64_t> SqlDatabase::deleteExpiredBans(std::int64_t now)
+{
+    DbResult<std::int64_t> r;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (!execBound(
+                q, QStringLiteral("DELETE FROM ip_bans WHERE expires_at > 0 AND expires_at <= ?"),
+                {qlonglong(now)})) {
+            r = failed<std::int64_t>(q);
+            return;
+        }
+        r.value = q.numRowsAffected();
+    });
+    return r;
+}
+
+DbResult<std::vector<core::AllowedClient>> SqlDatabase::allowedClients()
+{
+    DbResult<std::vector<core::AllowedClient>> r;
+    run([&](QSqlDatabase &db) {
+        r = selectAll<core::AllowedClient>(
+            db, QStringLiteral("SELECT prefix, name, created_at FROM client_whitelist"), {},
+            [](const QSqlQuery &q) {
+                return core::AllowedClient{q.value(0).toByteArray(), q.value(1).toString(),
+                                           q.value(2).toLongLong()};
+            });
+    });
+    return r;
+}
+
+DbStatus SqlDatabase::insertAllowedClient(const core::AllowedClient &client)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (!execBound(q,
+                       QStringLiteral("INSERT INTO client_whitelist (prefix, name, created_at) "
+                                      "VALUES (?, ?, ?)"),
+                       {client.prefix, client.name.isNull() ? QStringLiteral("") : client.name,
+                        qlonglong(client.createdAt)}))
+            s = statusOf(q.lastError());
+    });
+    return s;
+}
+
+DbStatus SqlDatabase::deleteAllowedClient(const QByteArray &prefix)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        s = changeOne(db, QStringLiteral("DELETE FROM client_whitelist WHERE prefix = ?"), {prefix})
+                .status;
+    });
+    return s;
+}
+
 DbResult<std::vector<core::AdminTokenRecord>> SqlDatabase::adminTokens()
 {
     DbResult<std::vector<core::AdminTokenRecord>> r;

@@ -59,6 +59,15 @@ public:
     core::DbResult<std::vector<core::PeerRecord>> peers(std::int64_t announcedSince) override;
     QString lastError() const override;
 
+    core::DbResult<std::vector<core::Ban>> bans() override;
+    core::DbStatus insertBan(const core::Ban &ban) override;
+    core::DbStatus updateBan(const core::Ban &ban) override;
+    core::DbStatus deleteBan(const proto::IpRange &range) override;
+    core::DbResult<std::int64_t> deleteExpiredBans(std::int64_t now) override;
+    core::DbResult<std::vector<core::AllowedClient>> allowedClients() override;
+    core::DbStatus insertAllowedClient(const core::AllowedClient &client) override;
+    core::DbStatus deleteAllowedClient(const QByteArray &prefix) override;
+
     core::DbResult<std::vector<core::AdminTokenRecord>> adminTokens() override;
     core::DbResult<core::AdminTokenRecord> insertAdminToken(const QString &name,
                                                             const QString &role,

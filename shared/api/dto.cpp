@@ -32,6 +32,20 @@ std::int64_t parseIso(const QJsonValue &v)
 {
     return QDateTime::fromString(v.toString(), Qt::ISODate).toSecsSinceEpoch();
 }
+
+// An optional moment: null (0) or ISO 8601; nothing when it is neither.
+std::optional<std::int64_t> parseOptionalIso(const QJsonValue &v)
+{
+    if (v.isNull() || v.isUndefined())
+        return 0;
+    const QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODate);
+    return t.isValid() ? std::optional(t.toSecsSinceEpoch()) : std::nullopt;
+}
+
+QJsonValue optionalIso(std::int64_t unixSeconds)
+{
+    return unixSeconds ? QJsonValue(isoTime(unixSeconds)) : QJsonValue(QJsonValue::Null);
+}
 } // namespace
 
 QString isoTime(std::int64_t unixSeconds)
@@ -111,6 +125,51 @@ std::optional<TorrentDto> TorrentDto::fromJson(const QJsonObject &o)
     t.uploaded = readBig(o.value(QStringLiteral("uploaded"))).value_or(0);
     t.downloaded = readBig(o.value(QStringLiteral("downloaded"))).value_or(0);
     return t;
+}
+
+QJsonObject BanDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("ip"), ip},
+        {QStringLiteral("reason"), reason},
+        {QStringLiteral("created_at"), isoTime(createdAt)},
+        {QStringLiteral("expires_at"), optionalIso(expiresAt)},
+        {QStringLiteral("active"), active},
+    };
+}
+
+std::optional<BanDto> BanDto::fromJson(const QJsonObject &o)
+{
+    BanDto b;
+    if (!o.value(QStringLiteral("ip")).isString())
+        return std::nullopt;
+    const auto expires = parseOptionalIso(o.value(QStringLiteral("expires_at")));
+    if (!expires)
+        return std::nullopt;
+    b.ip = o.value(QStringLiteral("ip")).toString();
+    b.reason = o.value(QStringLiteral("reason")).toString();
+    b.createdAt = parseIso(o.value(QStringLiteral("created_at")));
+    b.expiresAt = *expires;
+    b.active = o.value(QStringLiteral("active")).toBool(true);
+    return b;
+}
+
+QJsonObject AllowedClientDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("prefix"), prefix},
+        {QStringLiteral("name"), name},
+        {QStringLiteral("created_at"), isoTime(createdAt)},
+    };
+}
+
+std::optional<AllowedClientDto> AllowedClientDto::fromJson(const QJsonObject &o)
+{
+    if (!o.value(QStringLiteral("prefix")).isString())
+        return std::nullopt;
+    return AllowedClientDto{o.value(QStringLiteral("prefix")).toString(),
+                            o.value(QStringLiteral("name")).toString(),
+                            parseIso(o.value(QStringLiteral("created_at")))};
 }
 
 } // namespace sk::api

@@ -50,4 +50,28 @@ struct TorrentDto
     static std::optional<TorrentDto> fromJson(const QJsonObject &o);
 };
 
+// An IP ban. `ip` names it: an address ("203.0.113.7") or a CIDR range ("10.0.0.0/8").
+struct BanDto
+{
+    QString ip;
+    QString reason;
+    std::int64_t createdAt = 0;
+    std::int64_t expiresAt = 0; // Unix seconds; 0: permanent ("expires_at": null)
+    bool active = true;         // false once expired (until cleaned up)
+
+    QJsonObject toJson() const;
+    static std::optional<BanDto> fromJson(const QJsonObject &o);
+};
+
+// A client-whitelist entry: peer_ids starting with `prefix` may announce.
+struct AllowedClientDto
+{
+    QString prefix;
+    QString name;
+    std::int64_t createdAt = 0;
+
+    QJsonObject toJson() const;
+    static std::optional<AllowedClientDto> fromJson(const QJsonObject &o);
+};
+
 } // namespace sk::api

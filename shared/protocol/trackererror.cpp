@@ -59,6 +59,11 @@ const char *failureReason(TrackerError e)
         return "leeching is disabled for this account; seeding is still allowed";
     case TrackerError::RatioTooLow:
         return "your ratio is below the tracker's minimum; seed to download again";
+    case TrackerError::BannedAddress:
+        return "your IP address is banned from this tracker";
+    case TrackerError::ClientNotAllowed:
+        return "your BitTorrent client is not allowed on this tracker; see its list of allowed "
+               "clients";
     case TrackerError::Internal:
         return "internal tracker error";
     }

@@ -38,6 +38,8 @@ enum class TrackerError : unsigned char
     UnregisteredTorrent,
     LeechingDisabled, // the account may seed, not download
     RatioTooLow,      // below the minimum ratio past the grace bytes: seeding only
+    BannedAddress,    // the address (or its range) is banned
+    ClientNotAllowed, // the peer_id names a client the whitelist does not list
     // server side
     Internal,
 };

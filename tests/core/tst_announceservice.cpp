@@ -85,6 +85,9 @@ private Q_SLOTS:
     void ledgerGetsCredit();
     void leechGate_data();
     void leechGate();
+    void accessLists_data();
+    void accessLists();
+    void bannedScrape();
 
 private:
     core::Registry m_registry;
@@ -357,6 +360,113 @@ void TestAnnounceService::leechGate()
     proto::AnnounceResult out;
     QCOMPARE(int(service.announce(r, core::PeerFamilies::Any, out)), expected);
     QCOMPARE(m_store.announces, expected == int(TrackerError::None) ? 1 : 0);
+}
+
+// Bans (source address, and the claimed one when trusted; expiry at its second) and the
+// client whitelist (when enforced and non-empty). A ban answers before the passkey is looked
+// at; every refusal changes nothing.
+void TestAnnounceService::accessLists_data()
+{
+    QTest::addColumn<QString>("ban");      // empty: none
+    QTest::addColumn<qint64>("banExpiry"); // seconds after now; 0: permanent
+    QTest::addColumn<QString>("claimed");  // ip= the client claims
+    QTest::addColumn<bool>("trust");
+    QTest::addColumn<QString>("allowed"); // whitelist prefix; empty: no whitelist
+    QTest::addColumn<bool>("enforce");
+    QTest::addColumn<QByteArray>("peerId");
+    QTest::addColumn<bool>("validPasskey");
+    QTest::addColumn<int>("event");
+    QTest::addColumn<int>("expected");
+    const int ok = int(TrackerError::None);
+    const int banned = int(TrackerError::BannedAddress);
+    const int client = int(TrackerError::ClientNotAllowed);
+    const int stopped = int(proto::AnnounceEvent::Stopped);
+    const QByteArray tr("-TR4050-aaaaaaaaaaaa");
+    const QByteArray ut("-UT3550-aaaaaaaaaaaa");
+    // the source address is 127.0.0.1
+    QTest::newRow("no lists") << "" << 0ll << "" << false << "" << true << tr << true << 0 << ok;
+    QTest::newRow("source banned")
+        << "127.0.0.1" << 0ll << "" << false << "" << true << tr << true << 0 << banned;
+    QTest::newRow("source range banned")
+        << "127.0.0.0/8" << 0ll << "" << false << "" << true << tr << true << 0 << banned;
+    QTest::newRow("ban answers before the passkey")
+        << "127.0.0.0/8" << 0ll << "" << false << "" << true << tr << false << 0 << banned;
+    QTest::newRow("banned, stopping too")
+        << "127.0.0.1" << 0ll << "" << false << "" << true << tr << true << stopped << banned;
+    QTest::newRow("ban expired") << "127.0.0.1" << -1ll << "" << false << "" << true << tr << true
+                                 << 0 << ok;
+    QTest::newRow("ban expiring later")
+        << "127.0.0.1" << 1ll << "" << false << "" << true << tr << true << 0 << banned;
+    QTest::newRow("other address banned")
+        << "10.0.0.5" << 0ll << "" << false << "" << true << tr << true << 0 << ok;
+    QTest::newRow("claimed banned, untrusted")
+        << "10.0.0.5" << 0ll << "10.0.0.5" << false << "" << true << tr << true << 0 << ok;
+    QTest::newRow("claimed banned, trusted")
+        << "10.0.0.5" << 0ll << "10.0.0.5" << true << "" << true << tr << true << 0 << banned;
+    QTest::newRow("whitelisted client")
+        << "" << 0ll << "" << false << "-TR" << true << tr << true << 0 << ok;
+    QTest::newRow("client not on the whitelist")
+        << "" << 0ll << "" << false << "-TR" << true << ut << true << 0 << client;
+    QTest::newRow("not on the whitelist, stopping")
+        << "" << 0ll << "" << false << "-TR" << true << ut << true << stopped << client;
+    QTest::newRow("whitelist not enforced")
+        << "" << 0ll << "" << false << "-TR" << false << ut << true << 0 << ok;
+    QTest::newRow("unknown passkey before the whitelist")
+        << "" << 0ll << "" << false << "-TR" << true << ut << false << 0
+        << int(TrackerError::UnknownPasskey);
+}
+
+void TestAnnounceService::accessLists()
+{
+    QFETCH(QString, ban);
+    QFETCH(qint64, banExpiry);
+    QFETCH(QString, claimed);
+    QFETCH(bool, trust);
+    QFETCH(QString, allowed);
+    QFETCH(bool, enforce);
+    QFETCH(QByteArray, peerId);
+    QFETCH(bool, validPasskey);
+    QFETCH(int, event);
+    QFETCH(int, expected);
+    core::BanList bans;
+    if (!ban.isEmpty())
+        bans.put({*proto::IpRange::parse(ban), {}, 0, banExpiry ? m_clock.now() + banExpiry : 0});
+    core::ClientWhitelist clients;
+    if (!allowed.isEmpty())
+        clients.put({allowed.toLatin1(), {}, 0});
+    core::TrackerSettings settings;
+    settings.trustClientIp = trust;
+    settings.enforceClientWhitelist = enforce;
+    core::AnnounceService service(m_registry, m_store, m_clock, settings, nullptr,
+                                  core::AccessLists{&bans, &clients});
+    auto r = request();
+    r.peerId = *proto::PeerId::fromBytes(peerId);
+    if (!claimed.isEmpty())
+        r.claimedIp = proto::IpAddress::parse(claimed.toLatin1());
+    if (!validPasskey)
+        r.passkey = kOther;
+    r.event = static_cast<proto::AnnounceEvent>(event);
+    proto::AnnounceResult out;
+    QCOMPARE(int(service.announce(r, core::PeerFamilies::Any, out)), expected);
+    QCOMPARE(m_store.announces, expected == int(TrackerError::None) ? 1 : 0);
+}
+
+void TestAnnounceService::bannedScrape()
+{
+    core::BanList bans;
+    bans.put({*proto::IpRange::parse(u"127.0.0.0/8"), {}, 0, 0});
+    core::AnnounceService service(m_registry, m_store, m_clock, {}, nullptr,
+                                  core::AccessLists{&bans, nullptr});
+    proto::ScrapeRequest s;
+    s.infoHashes.push_back(registered());
+    s.clientIp = proto::IpAddress::fromV4(0x7F000001);
+    proto::ScrapeResult out;
+    QCOMPARE(service.scrape(s, true, out), TrackerError::BannedAddress); // anonymous (UDP) too
+    s.passkey = kPasskey;
+    QCOMPARE(service.scrape(s, false, out), TrackerError::BannedAddress);
+    s.clientIp = proto::IpAddress::fromV4(0x0A000001);
+    QCOMPARE(service.scrape(s, false, out), TrackerError::None);
+    QCOMPARE(out.files.size(), 1u);
 }
 
 QTEST_GUILESS_MAIN(TestAnnounceService)

@@ -65,8 +65,48 @@ private Q_SLOTS:
         QCOMPARE(back->downloadMultiplier, 0.0);
         QCOMPARE(back->uploaded, t.uploaded);
     }
+    void banRoundTrip_data()
+    {
+        QTest::addColumn<qint64>("expiresAt");
+        QTest::addColumn<bool>("active");
+        QTest::newRow("permanent: expires_at null") << qint64(0) << true;
+        QTest::newRow("expiring") << qint64(1'700'000'600) << true;
+        QTest::newRow("expired, not yet cleaned up") << qint64(1'700'000'001) << false;
+    }
+    void banRoundTrip()
+    {
+        QFETCH(qint64, expiresAt);
+        QFETCH(bool, active);
+        const api::BanDto b{QStringLiteral("10.0.0.0/8"), QStringLiteral("abuse"), 1'700'000'000,
+                            expiresAt, active};
+        const QJsonObject o = b.toJson();
+        QCOMPARE(o.value(QStringLiteral("expires_at")).isNull(), expiresAt == 0);
+        const auto back = api::BanDto::fromJson(o);
+        QVERIFY(back);
+        QCOMPARE(back->ip, b.ip);
+        QCOMPARE(back->reason, b.reason);
+        QCOMPARE(back->createdAt, b.createdAt);
+        QCOMPARE(back->expiresAt, expiresAt);
+        QCOMPARE(back->active, active);
+    }
+    void allowedClientRoundTrip()
+    {
+        const api::AllowedClientDto c{QStringLiteral("-TR"), QStringLiteral("Transmission"),
+                                      1'700'000'000};
+        const auto back = api::AllowedClientDto::fromJson(c.toJson());
+        QVERIFY(back);
+        QCOMPARE(back->prefix, c.prefix);
+        QCOMPARE(back->name, c.name);
+        QCOMPARE(back->createdAt, c.createdAt);
+    }
     void rejects()
     {
+        QVERIFY(
+            !api::BanDto::fromJson(QJsonObject{{QStringLiteral("reason"), QStringLiteral("x")}}));
+        QVERIFY(!api::BanDto::fromJson(
+            QJsonObject{{QStringLiteral("ip"), QStringLiteral("1.2.3.4")},
+                        {QStringLiteral("expires_at"), QStringLiteral("soon")}}));
+        QVERIFY(!api::AllowedClientDto::fromJson(QJsonObject{}));
         QVERIFY(!api::UserDto::fromJson(QJsonObject{}));
         QVERIFY(!api::TorrentDto::fromJson(QJsonObject{
             {QStringLiteral("id"), 1}, {QStringLiteral("info_hash"), QStringLiteral("xyz")}}));
