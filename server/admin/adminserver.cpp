@@ -54,7 +54,7 @@ std::optional<core::UserId> parseId(const QString &s)
 api::UserDto toDto(const core::UserRecord &u)
 {
     return api::UserDto{u.id,         u.name,     u.passkey.toString(), u.uploaded,
-                        u.downloaded, u.canLeech, u.createdAt};
+                        u.downloaded, u.canLeech, u.createdAt,          u.hnrWarnings};
 }
 
 // The JSON object body of a request, or an error reply. An empty body is an empty object.
@@ -102,9 +102,9 @@ ApiReply badDuration()
 AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                          core::AnnounceService &service, TokenStore &tokens,
                          core::StatsWriter &stats, core::AccessControl &access,
-                         const AdminSettings &settings)
+                         core::HitAndRun &hnr, const AdminSettings &settings)
     : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
-      m_stats(stats), m_access(access), m_settings(settings)
+      m_stats(stats), m_access(access), m_hnr(hnr), m_settings(settings)
 {
     using M = QHttpServerRequest::Method;
     add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
@@ -144,6 +144,32 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         return ApiReply{200, QJsonObject{{QStringLiteral("records"), qint64(f.records)},
                                          {QStringLiteral("committed"), qint64(f.committed)}}};
     });
+    add(M::Get, "/admin/snatches", [this](const auto &r, const auto &) {
+        core::SnatchFilter f;
+        f.hnrOnly = r.query().queryItemValue(QStringLiteral("hnr")) == QLatin1String("true");
+        return listSnatches(r, f);
+    });
+    add(M::Get, "/admin/snatches/:id",
+        [this](const auto &, const auto &p) { return getSnatch(p[0]); });
+    add(M::Put, "/admin/snatches/:id",
+        [this](const auto &r, const auto &p) { return updateSnatch(r, p[0]); });
+    add(M::Delete, "/admin/snatches/:id",
+        [this](const auto &, const auto &p) { return deleteSnatch(p[0]); });
+    add(M::Delete, "/admin/snatches/:id/hnr",
+        [this](const auto &, const auto &p) { return clearSnatchHnr(p[0]); });
+    add(M::Get, "/admin/users/:id/snatches",
+        [this](const auto &r, const auto &p) { return listUserSnatches(r, p[0]); });
+    add(M::Get, "/admin/torrents/:id/snatches",
+        [this](const auto &r, const auto &p) { return listTorrentSnatches(r, p[0]); });
+    add(M::Get, "/admin/hnr", [this](const auto &r, const auto &) {
+        core::SnatchFilter f;
+        f.hnrOnly = true;
+        return listSnatches(r, f);
+    });
+    add(M::Post, "/admin/hnr/check",
+        [this](const auto &, const auto &) { return checkHitAndRuns(); });
+    add(M::Post, "/admin/users/:id/warnings/clear",
+        [this](const auto &, const auto &p) { return clearWarnings(p[0]); });
     add(M::Get, "/admin/bans", [this](const auto &r, const auto &) { return listBans(r, false); });
     add(M::Get, "/admin/bans/active",
         [this](const auto &r, const auto &) { return listBans(r, true); });
@@ -909,6 +935,197 @@ ApiReply AdminServer::removeAllowedClient(const QString &prefixText)
         return dbError(s, QStringLiteral("the prefix ") + prefixText);
     return {200,
             QJsonObject{{QStringLiteral("prefix"), prefixText}, {QStringLiteral("deleted"), true}}};
+}
+
+// ---- snatches and hit-and-run ----
+
+namespace {
+std::optional<std::int64_t> parseSnatchId(const QString &s)
+{
+    bool ok = false;
+    const qlonglong v = s.toLongLong(&ok);
+    if (!ok || v < 1 || s.startsWith(QLatin1Char('+')))
+        return std::nullopt;
+    return v;
+}
+
+ApiReply badSnatchId()
+{
+    return apiError(400, "invalid_parameter",
+                    QStringLiteral("snatch id must be a positive integer"));
+}
+
+ApiReply badUserId()
+{
+    return apiError(400, "invalid_parameter", QStringLiteral("user id must be a positive integer"));
+}
+} // namespace
+
+api::SnatchDto AdminServer::snatchDto(const core::SnatchRecord &s) const
+{
+    api::SnatchDto d;
+    d.id = s.id;
+    d.userId = s.user;
+    d.torrentId = s.torrent;
+    d.infoHash = s.infoHash;
+    d.completedAt = s.completedAt;
+    d.seedtime = s.seedtime;
+    d.lastSeen = s.lastSeen;
+    d.uploaded = s.uploaded;
+    d.downloaded = s.downloaded;
+    d.rawUploaded = s.rawUploaded;
+    d.rawDownloaded = s.rawDownloaded;
+    d.hnr = s.hnr;
+    d.seeding = m_peers.isSeeding(s.infoHash, s.user);
+    return d;
+}
+
+ApiReply AdminServer::listSnatches(const QHttpServerRequest &r, core::SnatchFilter filter)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    const QUrlQuery q = r.query();
+    const auto hnr = q.queryItemValue(QStringLiteral("hnr"));
+    if (q.hasQueryItem(QStringLiteral("hnr")) && hnr != QLatin1String("true") &&
+        hnr != QLatin1String("false"))
+        return apiError(400, "invalid_parameter", QStringLiteral("hnr must be true or false"));
+    const auto snatches = m_db.snatches(filter, p.page);
+    const auto total = m_db.snatchCount(filter);
+    if (!snatches.ok() || !total.ok())
+        return dbError(DbStatus::Error, {}, snatches.message + total.message);
+    QJsonArray items;
+    for (const auto &s : snatches.value)
+        items.append(snatchDto(s).toJson());
+    return pagedReply(QStringLiteral("snatches"), items, total.value, p.page);
+}
+
+ApiReply AdminServer::listUserSnatches(const QHttpServerRequest &r, const QString &id)
+{
+    const auto uid = parseId(id);
+    if (!uid)
+        return badUserId();
+    const auto u = m_db.user(*uid);
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user"), u.message);
+    core::SnatchFilter f;
+    f.user = *uid;
+    return listSnatches(r, f);
+}
+
+ApiReply AdminServer::listTorrentSnatches(const QHttpServerRequest &r, const QString &idOrHash)
+{
+    const auto found = lookupTorrent(idOrHash);
+    if (const auto *e = std::get_if<ApiReply>(&found))
+        return *e;
+    core::SnatchFilter f;
+    f.torrent = std::get<core::TorrentRecord>(found).id;
+    return listSnatches(r, f);
+}
+
+ApiReply AdminServer::getSnatch(const QString &id)
+{
+    const auto sid = parseSnatchId(id);
+    if (!sid)
+        return badSnatchId();
+    const auto s = m_db.snatch(*sid);
+    if (!s.ok())
+        return dbError(s.status, QStringLiteral("snatch"), s.message);
+    return {200, snatchDto(s.value).toJson()};
+}
+
+ApiReply AdminServer::updateSnatch(const QHttpServerRequest &r, const QString &id)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("seedtime"), QStringLiteral("hnr")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    const auto sid = parseSnatchId(id);
+    if (!sid)
+        return badSnatchId();
+    if (o.isEmpty())
+        return apiError(
+            422, "missing_field",
+            QStringLiteral("give \"seedtime\" (seconds), \"hnr\" (true/false) or both"));
+    std::optional<std::uint64_t> seedtime;
+    if (o.contains(QStringLiteral("seedtime"))) {
+        seedtime = countValue(o.value(QStringLiteral("seedtime")));
+        if (!seedtime)
+            return apiError(422, "invalid_value",
+                            QStringLiteral("seedtime must be a whole number of seconds"));
+    }
+    std::optional<bool> hnr;
+    if (o.contains(QStringLiteral("hnr"))) {
+        if (!o.value(QStringLiteral("hnr")).isBool())
+            return apiError(422, "invalid_value", QStringLiteral("hnr must be true or false"));
+        hnr = o.value(QStringLiteral("hnr")).toBool();
+    }
+    // Under the stats writer's lock: a pending seeding delta lands before or on top of it.
+    return m_stats.exclusive([&]() -> ApiReply {
+        const auto existing = m_db.snatch(*sid);
+        if (!existing.ok())
+            return dbError(existing.status, QStringLiteral("snatch"), existing.message);
+        const auto s = m_db.updateSnatch(*sid, seedtime, hnr);
+        if (!s.ok())
+            return dbError(s.status, QStringLiteral("snatch"), s.message);
+        return {200, snatchDto(s.value).toJson()};
+    });
+}
+
+ApiReply AdminServer::clearSnatchHnr(const QString &id)
+{
+    const auto sid = parseSnatchId(id);
+    if (!sid)
+        return badSnatchId();
+    const auto existing = m_db.snatch(*sid);
+    if (!existing.ok())
+        return dbError(existing.status, QStringLiteral("snatch"), existing.message);
+    const auto s = m_db.updateSnatch(*sid, std::nullopt, false);
+    if (!s.ok())
+        return dbError(s.status, QStringLiteral("snatch"), s.message);
+    return {200, snatchDto(s.value).toJson()};
+}
+
+ApiReply AdminServer::deleteSnatch(const QString &id)
+{
+    const auto sid = parseSnatchId(id);
+    if (!sid)
+        return badSnatchId();
+    const DbStatus s = m_db.deleteSnatch(*sid);
+    if (s != DbStatus::Ok)
+        return dbError(s, QStringLiteral("snatch"));
+    return {200,
+            QJsonObject{{QStringLiteral("id"), qint64(*sid)}, {QStringLiteral("deleted"), true}}};
+}
+
+ApiReply AdminServer::checkHitAndRuns()
+{
+    const auto report = m_hnr.check();
+    if (!report.ok())
+        return dbError(report.status, {}, report.message);
+    QJsonArray disabled;
+    for (const core::UserId u : report.value.leechDisabled)
+        disabled.append(qint64(u));
+    const core::HitAndRunSettings &s = m_hnr.settings();
+    return {200, QJsonObject{{QStringLiteral("enabled"), s.minSeedtime > 0},
+                             {QStringLiteral("candidates"), qint64(report.value.candidates)},
+                             {QStringLiteral("spared_seeding"), qint64(report.value.seeding)},
+                             {QStringLiteral("flagged"), qint64(report.value.flagged)},
+                             {QStringLiteral("leech_disabled"), disabled},
+                             {QStringLiteral("min_seedtime"), qint64(s.minSeedtime)},
+                             {QStringLiteral("grace_period"), qint64(s.gracePeriod)},
+                             {QStringLiteral("max_warnings"), qint64(s.maxWarnings)}}};
+}
+
+ApiReply AdminServer::clearWarnings(const QString &id)
+{
+    const auto uid = parseId(id);
+    if (!uid)
+        return badUserId();
+    const auto u = m_hnr.clearWarnings(*uid);
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user"), u.message);
+    return {200, toDto(u.value).toJson()};
 }
 
 } // namespace sk::admin

@@ -4,7 +4,9 @@
 #include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
 #include "server/core/directory.h"
+#include "server/core/hitandrun.h"
 #include "server/core/statswriter.h"
+#include "shared/api/dto.h"
 #include "tokenstore.h"
 
 #include <QHostAddress>
@@ -38,7 +40,7 @@ class AdminServer
 public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                 core::AnnounceService &service, TokenStore &tokens, core::StatsWriter &stats,
-                core::AccessControl &access, const AdminSettings &settings);
+                core::AccessControl &access, core::HitAndRun &hnr, const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -72,6 +74,16 @@ private:
     ApiReply listFreeleech();
     ApiReply deleteTorrent(const QString &idOrHash);
     ApiReply setTorrentStats(const QHttpServerRequest &r, const QString &idOrHash);
+    api::SnatchDto snatchDto(const core::SnatchRecord &s) const;
+    ApiReply listSnatches(const QHttpServerRequest &r, core::SnatchFilter filter);
+    ApiReply listUserSnatches(const QHttpServerRequest &r, const QString &id);
+    ApiReply listTorrentSnatches(const QHttpServerRequest &r, const QString &idOrHash);
+    ApiReply getSnatch(const QString &id);
+    ApiReply updateSnatch(const QHttpServerRequest &r, const QString &id);
+    ApiReply clearSnatchHnr(const QString &id);
+    ApiReply deleteSnatch(const QString &id);
+    ApiReply checkHitAndRuns();
+    ApiReply clearWarnings(const QString &id);
     ApiReply listBans(const QHttpServerRequest &r, bool activeOnly);
     ApiReply getBan(const QString &ip);
     ApiReply createBan(const QHttpServerRequest &r);
@@ -89,6 +101,7 @@ private:
     TokenStore &m_tokens;
     core::StatsWriter &m_stats;
     core::AccessControl &m_access;
+    core::HitAndRun &m_hnr;
     AdminSettings m_settings;
     QHttpServer m_server;
     std::vector<Route> m_routes;

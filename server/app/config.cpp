@@ -195,11 +195,30 @@ const std::vector<Field> &fields()
             intField("policy.ratio_grace_bytes", 0, std::numeric_limits<qint64>::max(),
                      "Bytes a user may download before the minimum ratio applies.",
                      [](Config &c) -> std::uint64_t & { return c.tracker.ratioGraceBytes; }));
+        t.push_back(intField(
+            "policy.seedtime_max_gap", 60, 86400,
+            "Seeding time accrues between two announces of a seeding client, each gap counted "
+            "up to this many seconds (a client that vanished accrues nothing).",
+            [](Config &c) -> std::uint32_t & { return c.tracker.seedtimeMaxGap; }));
         t.push_back(boolField(
             "policy.client_whitelist",
             "Refuse clients whose peer_id matches no prefix of the client whitelist (managed "
             "with /admin/whitelist; an empty whitelist allows every client).",
             [](Config &c) -> bool & { return c.tracker.enforceClientWhitelist; }));
+        t.push_back(intField("hnr.min_seedtime", 0, 31536000,
+                             "Seconds a snatch must be seeded within the grace period, or it "
+                             "is a hit-and-run. 0 turns the hit-and-run rule off.",
+                             [](Config &c) -> std::uint32_t & { return c.hnr.minSeedtime; }));
+        t.push_back(intField("hnr.grace_period", 0, 31536000,
+                             "Seconds after completing a torrent before the rule looks at it.",
+                             [](Config &c) -> std::uint32_t & { return c.hnr.gracePeriod; }));
+        t.push_back(intField("hnr.max_warnings", 0, 1000,
+                             "Hit-and-run warnings that disable a user's leeching. 0: never.",
+                             [](Config &c) -> std::uint32_t & { return c.hnr.maxWarnings; }));
+        t.push_back(intField("hnr.check_interval", 1, 86400,
+                             "Seconds between hit-and-run checks (POST /admin/hnr/check runs "
+                             "one now).",
+                             [](Config &c) -> std::uint32_t & { return c.hnr.checkInterval; }));
 
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",

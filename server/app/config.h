@@ -2,6 +2,7 @@
 // flags.
 #pragma once
 
+#include "server/core/hitandrun.h"
 #include "server/core/trackersettings.h"
 #include "server/net/httplistener.h"
 #include "server/net/udplistener.h"
@@ -24,6 +25,7 @@ struct Config
     int reapInterval = 60;
     int statsFlushInterval = 3; // seconds between accounting commits
     core::TrackerSettings tracker;
+    core::HitAndRunSettings hnr;
     net::HttpSettings http;
     net::UdpSettings udp;
 

@@ -5,6 +5,7 @@
 #include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
 #include "server/core/directory.h"
+#include "server/core/hitandrun.h"
 #include "server/core/statswriter.h"
 #include "server/net/workerpool.h"
 #include "server/peers/memorypeerstore.h"
@@ -40,12 +41,14 @@ struct Server::Parts
     std::unique_ptr<core::AnnounceService> service;
     std::unique_ptr<core::Directory> directory;
     std::unique_ptr<core::AccessControl> access;
+    std::unique_ptr<core::HitAndRun> hnr;
     std::unique_ptr<admin::TokenStore> tokens;
     std::unique_ptr<admin::AdminServer> admin;
     std::unique_ptr<net::ConnectionIds> ids;
     std::unique_ptr<net::WorkerPool> workers;
     QTimer reaper;
     QTimer flusher;
+    QTimer hnrTimer;
     quint16 adminPort = 0;
     QString generatedToken;
 };
@@ -91,13 +94,15 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->stats->setCommitObserver(
         [registry = &p->registry](const core::StatsBatch &b) { registry->addUserTotals(b.users); });
 
+    p->hnr =
+        std::make_unique<core::HitAndRun>(*p->db, p->registry, *p->peers, p->clock, m_config.hnr);
     p->tokens = std::make_unique<admin::TokenStore>(*p->db);
     if (!p->tokens->load(adminToken, &p->generatedToken, error))
         return false;
     admin::AdminSettings as;
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
     p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
-                                                    *p->tokens, *p->stats, *p->access, as);
+                                                    *p->tokens, *p->stats, *p->access, *p->hnr, as);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
@@ -132,6 +137,14 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->reaper.start(m_config.reapInterval * 1000);
     QObject::connect(&p->flusher, &QTimer::timeout, [raw] { raw->stats->flush(); });
     p->flusher.start(m_config.statsFlushInterval * 1000);
+    if (m_config.hnr.minSeedtime > 0) {
+        QObject::connect(&p->hnrTimer, &QTimer::timeout, [raw] {
+            const auto r = raw->hnr->check();
+            if (!r.ok())
+                qWarning("swarmkeeperd: hit-and-run check failed: %s", qPrintable(r.message));
+        });
+        p->hnrTimer.start(int(m_config.hnr.checkInterval) * 1000);
+    }
     m_parts = std::move(p);
     return true;
 }
@@ -142,6 +155,7 @@ void Server::stop()
         return;
     m_parts->reaper.stop();
     m_parts->flusher.stop();
+    m_parts->hnrTimer.stop();
     m_parts->workers->stop(); // no announce may run while the parts below go away
     // Every credit reported before the stop is committed; a database that keeps failing is
     // logged by each attempt (the clients' next announces re-report it after a restart).

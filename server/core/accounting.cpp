@@ -172,9 +172,10 @@ void StatsBatch::addAll(const std::vector<StatsRecord> &records)
         const Credit &c = r.credit;
         if (c.uploaded || c.downloaded)
             users[r.user] += UserDelta{c.uploaded, c.downloaded};
-        if (c.rawUploaded || c.rawDownloaded) {
+        // An idle announce changes no (user, torrent) row: only transfer, seeding time and
+        // completion do (and they bring its last_seen along).
+        if (c.rawUploaded || c.rawDownloaded || r.seedtime || r.completed)
             userTorrentRefs.push_back({{r.user, r.torrent}, i});
-        }
         if (c.rawUploaded || c.rawDownloaded || r.completed)
             torrents[r.torrent] +=
                 TorrentDelta{c.rawUploaded, c.rawDownloaded, r.completed ? 1u : 0u};
@@ -200,8 +201,15 @@ void StatsBatch::addAll(const std::vector<StatsRecord> &records)
               [](const UserTorrentRef &a, const UserTorrentRef &b) { return a.key < b.key; });
     std::vector<std::pair<UserTorrentKey, UserTorrentDelta>> freshUserTorrents;
     for (const UserTorrentRef &ref : userTorrentRefs) {
-        const Credit &c = records[ref.index].credit;
-        const UserTorrentDelta d{c.uploaded, c.downloaded, c.rawUploaded, c.rawDownloaded};
+        const StatsRecord &r = records[ref.index];
+        const Credit &c = r.credit;
+        const UserTorrentDelta d{c.uploaded,
+                                 c.downloaded,
+                                 c.rawUploaded,
+                                 c.rawDownloaded,
+                                 r.seedtime,
+                                 r.lastAnnounce,
+                                 r.completed ? r.lastAnnounce : 0};
         if (freshUserTorrents.empty() || freshUserTorrents.back().first != ref.key)
             freshUserTorrents.emplace_back(ref.key, d);
         else

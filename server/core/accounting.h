@@ -9,6 +9,7 @@
 #include "shared/types/fixedbytes.h"
 #include "shared/types/ipaddress.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -49,8 +50,9 @@ struct StatsRecord
     std::uint64_t left = 0;
     proto::PeerEndpoint endpoint;
     std::int64_t lastAnnounce = 0;
-    bool stopped = false;   // the peer left: its row goes
-    bool completed = false; // a `completed` event from a peer that was not seeding
+    bool stopped = false;       // the peer left: its row goes
+    bool completed = false;     // a `completed` event from a peer that was not seeding
+    std::uint32_t seedtime = 0; // seconds seeded since the peer's previous announce
 };
 
 // Workers append without sharing a lock: each thread gets its own buffer (its mutex is only
@@ -101,12 +103,19 @@ struct UserTorrentDelta
     std::uint64_t downloaded = 0;
     std::uint64_t rawUploaded = 0;
     std::uint64_t rawDownloaded = 0;
+    std::uint64_t seedtime = 0;   // seconds
+    std::int64_t lastSeen = 0;    // newest announce of the rows summed
+    std::int64_t completedAt = 0; // first `completed` among them; 0: none (a snatch)
     UserTorrentDelta &operator+=(const UserTorrentDelta &o)
     {
         uploaded = addClamped(uploaded, o.uploaded);
         downloaded = addClamped(downloaded, o.downloaded);
         rawUploaded = addClamped(rawUploaded, o.rawUploaded);
         rawDownloaded = addClamped(rawDownloaded, o.rawDownloaded);
+        seedtime = addClamped(seedtime, o.seedtime);
+        lastSeen = std::max(lastSeen, o.lastSeen);
+        if (o.completedAt && (!completedAt || o.completedAt < completedAt))
+            completedAt = o.completedAt;
         return *this;
     }
 };

@@ -121,6 +121,12 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
         r.stopped = a.event == proto::AnnounceEvent::Stopped;
         r.completed = a.event == proto::AnnounceEvent::Completed &&
                       !(outcome.previous && outcome.previous->left == 0);
+        // Seeding time runs between two announces of a client that seeded at both; a client
+        // the store forgot (timed out, vanished) starts again from zero.
+        if (outcome.previous && outcome.previous->left == 0 && a.left == 0 &&
+            a.now > outcome.previous->lastAnnounce)
+            r.seedtime = static_cast<std::uint32_t>(std::min<std::int64_t>(
+                a.now - outcome.previous->lastAnnounce, m_settings.seedtimeMaxGap));
         m_ledger->append(r);
     }
     out.interval = jitteredInterval();

@@ -13,6 +13,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace sk::core {
@@ -49,6 +50,7 @@ struct UserRecord
     std::uint64_t downloaded = 0;
     bool canLeech = true;
     std::int64_t createdAt = 0; // Unix seconds
+    std::uint32_t hnrWarnings = 0;
 };
 
 struct TorrentRecord
@@ -74,6 +76,31 @@ struct PeerRecord
     std::uint64_t left = 0;
     proto::PeerEndpoint endpoint;
     std::int64_t lastAnnounce = 0;
+};
+
+// A user's completion of a torrent, with what accrued on that (user, torrent) since.
+struct SnatchRecord
+{
+    std::int64_t id = 0;
+    UserId user = 0;
+    TorrentId torrent = 0;
+    proto::InfoHash infoHash;
+    std::int64_t completedAt = 0;
+    std::uint64_t seedtime = 0; // seconds seeded, all clients of the user together
+    std::int64_t lastSeen = 0;  // last announce that transferred, seeded or completed
+    std::uint64_t uploaded = 0; // credited on this torrent
+    std::uint64_t downloaded = 0;
+    std::uint64_t rawUploaded = 0; // as reported
+    std::uint64_t rawDownloaded = 0;
+    bool hnr = false;
+};
+
+// Which snatches a list holds; 0 / false: no restriction.
+struct SnatchFilter
+{
+    UserId user = 0;
+    TorrentId torrent = 0;
+    bool hnrOnly = false;
 };
 
 struct AdminTokenRecord
@@ -141,6 +168,26 @@ public:
     virtual DbResult<std::vector<AllowedClient>> allowedClients() = 0;
     virtual DbStatus insertAllowedClient(const AllowedClient &client) = 0; // Conflict: exists
     virtual DbStatus deleteAllowedClient(const QByteArray &prefix) = 0;
+
+    // Snatches, by id order.
+    virtual DbResult<std::vector<SnatchRecord>> snatches(const SnatchFilter &filter, Page page) = 0;
+    virtual DbResult<std::int64_t> snatchCount(const SnatchFilter &filter) = 0;
+    virtual DbResult<SnatchRecord> snatch(std::int64_t id) = 0;
+    // Seedtime lives on the (user, torrent) row the stats writer adds to: run this under
+    // StatsWriter::exclusive(). Changing `hnr` leaves the user's warnings as they are.
+    virtual DbResult<SnatchRecord> updateSnatch(std::int64_t id,
+                                                std::optional<std::uint64_t> seedtime,
+                                                std::optional<bool> hnr) = 0;
+    virtual DbStatus deleteSnatch(std::int64_t id) = 0;
+    // Unflagged snatches completed at or before `completedBefore` with less seedtime.
+    virtual DbResult<std::vector<SnatchRecord>> hitAndRunCandidates(std::int64_t completedBefore,
+                                                                    std::uint64_t minSeedtime) = 0;
+    // One transaction: flags these snatches (those not flagged yet), adds a warning to the
+    // user per flag and, when `maxWarnings` > 0, turns leeching off for users who reached
+    // it. Returns the users whose leeching this turned off.
+    virtual DbResult<std::vector<UserId>> flagHitAndRuns(const std::vector<std::int64_t> &ids,
+                                                         std::uint32_t maxWarnings) = 0;
+    virtual DbResult<UserRecord> clearHnrWarnings(UserId user) = 0;
 
     virtual DbResult<std::vector<AdminTokenRecord>> adminTokens() = 0;
     virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,

@@ -82,6 +82,8 @@ public:
     // Sets a torrent's completed count (scrape `downloaded`): the committed figure at start,
     // or an admin correction.
     virtual void setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed) = 0;
+    // Whether any client of `user` is a seeder of the torrent now.
+    virtual bool isSeeding(const proto::InfoHash &infoHash, UserId user) const = 0;
     virtual PeerStoreStats stats() const = 0;
 };
 

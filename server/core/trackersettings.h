@@ -22,6 +22,9 @@ struct TrackerSettings
     // ratioGraceBytes, may seed but not leech. 0 turns the rule off.
     double minRatio = 0.3;
     std::uint64_t ratioGraceBytes = 5ull << 30;
+    // Seedtime: the time between two consecutive announces of a seeding client, each gap
+    // counted up to this many seconds.
+    std::uint32_t seedtimeMaxGap = 2700;
 };
 
 } // namespace sk::core

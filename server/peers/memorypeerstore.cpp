@@ -53,6 +53,14 @@ void MemoryPeerStore::setCompleted(const proto::InfoHash &infoHash, std::uint64_
     it->second->setCompleted(completed);
 }
 
+bool MemoryPeerStore::isSeeding(const proto::InfoHash &infoHash, core::UserId user) const
+{
+    Shard &shard = shardFor(infoHash);
+    std::lock_guard lock(shard.lock);
+    const auto it = shard.swarms.find(infoHash);
+    return it != shard.swarms.end() && it->second->hasSeeder(user);
+}
+
 proto::ScrapeEntry MemoryPeerStore::scrape(const proto::InfoHash &infoHash) const
 {
     proto::ScrapeEntry e;

@@ -25,6 +25,7 @@ public:
     void removeSwarm(const proto::InfoHash &infoHash) override;
     void removeUser(core::UserId user) override;
     void setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed) override;
+    bool isSeeding(const proto::InfoHash &infoHash, core::UserId user) const override;
     core::PeerStoreStats stats() const override;
 
     class Swarm;

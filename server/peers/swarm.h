@@ -3,6 +3,7 @@
 
 #include "memorypeerstore.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -37,6 +38,11 @@ public:
     void setCompleted(std::uint64_t n)
     {
         m_completed = n > 0xFFFF'FFFFu ? 0xFFFF'FFFFu : static_cast<std::uint32_t>(n);
+    }
+    bool hasSeeder(core::UserId user) const
+    {
+        return std::any_of(m_seeders.begin(), m_seeders.end(),
+                           [user](const Peer &p) { return p.userId == user; });
     }
     bool empty() const { return m_seeders.empty() && m_leechers.empty(); }
     std::size_t size() const { return m_seeders.size() + m_leechers.size(); }

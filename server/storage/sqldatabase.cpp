@@ -35,7 +35,7 @@ DbStatus statusOf(const QSqlError &e)
 }
 
 const QString kUserColumns =
-    QStringLiteral("id, name, passkey, uploaded, downloaded, can_leech, created_at");
+    QStringLiteral("id, name, passkey, uploaded, downloaded, can_leech, created_at, hnr_warnings");
 const QString kTorrentColumns =
     QStringLiteral("id, info_hash, name, created_at, freeleech, freeleech_until, "
                    "upload_multiplier, download_multiplier, uploaded, downloaded, completed");
@@ -50,6 +50,7 @@ core::UserRecord readUser(const QSqlQuery &q)
     u.downloaded = q.value(4).toULongLong();
     u.canLeech = q.value(5).toBool();
     u.createdAt = q.value(6).toLongLong();
+    u.hnrWarnings = q.value(7).toUInt();
     return u;
 }
 
@@ -460,6 +461,12 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
         for (const PeerRow &p : batch.peers)
             (p.second.stopped ? gone : live).push_back(&p);
 
+        using UserTorrentRow = std::pair<core::UserTorrentKey, core::UserTorrentDelta>;
+        std::vector<const UserTorrentRow *> snatched;
+        for (const UserTorrentRow &r : batch.userTorrents)
+            if (r.second.completedAt)
+                snatched.push_back(&r);
+
         SqliteBatch sql(handle);
         // Deleted users and torrents simply match nothing: UPDATE ... FROM and the EXISTS
         // filters keep their late deltas out and the batch whole. With those filters the
@@ -485,22 +492,37 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
                             .integer(r.second.completed);
                     }) &&
             sql.run("INSERT INTO user_torrents (user_id, torrent_id, uploaded, downloaded, "
-                    "raw_uploaded, raw_downloaded) SELECT * FROM (",
+                    "raw_uploaded, raw_downloaded, seedtime, last_seen) SELECT * FROM (",
                     ") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
                     "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2) "
                     "ON CONFLICT (user_id, torrent_id) DO UPDATE SET "
                     "uploaded = uploaded + excluded.uploaded, "
                     "downloaded = downloaded + excluded.downloaded, "
                     "raw_uploaded = raw_uploaded + excluded.raw_uploaded, "
-                    "raw_downloaded = raw_downloaded + excluded.raw_downloaded",
-                    6, batch.userTorrents,
+                    "raw_downloaded = raw_downloaded + excluded.raw_downloaded, "
+                    "seedtime = seedtime + excluded.seedtime, "
+                    "last_seen = max(last_seen, excluded.last_seen)",
+                    8, batch.userTorrents,
                     [](RowBinder &b, const auto &r) {
                         b.integer(r.first.first)
                             .integer(r.first.second)
                             .counter(r.second.uploaded)
                             .counter(r.second.downloaded)
                             .counter(r.second.rawUploaded)
-                            .counter(r.second.rawDownloaded);
+                            .counter(r.second.rawDownloaded)
+                            .counter(r.second.seedtime)
+                            .integer(r.second.lastSeen);
+                    }) &&
+            // One snatch per user and torrent: a later completion keeps the first.
+            sql.run("INSERT INTO snatches (user_id, torrent_id, completed_at) SELECT * FROM (",
+                    ") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
+                    "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2) "
+                    "ON CONFLICT (user_id, torrent_id) DO NOTHING",
+                    3, snatched,
+                    [](RowBinder &b, const UserTorrentRow *r) {
+                        b.integer(r->first.first)
+                            .integer(r->first.second)
+                            .integer(r->second.completedAt);
                     }) &&
             sql.run("INSERT INTO peers (torrent_id, user_id, peer_id, uploaded, downloaded, "
                     "left_bytes, ip, port, last_announce) SELECT * FROM (",
@@ -589,6 +611,208 @@ DbResult<std::vector<core::PeerRecord>> SqlDatabase::peers(std::int64_t announce
 QString SqlDatabase::lastError() const
 {
     return m_lastError;
+}
+
+// ---- snatches and hit-and-run ----
+
+namespace {
+
+const QString kSnatchSelect = QStringLiteral(
+    "SELECT s.id, s.user_id, s.torrent_id, t.info_hash, s.completed_at, "
+    "COALESCE(ut.seedtime, 0), COALESCE(ut.last_seen, 0), COALESCE(ut.uploaded, 0), "
+    "COALESCE(ut.downloaded, 0), COALESCE(ut.raw_uploaded, 0), COALESCE(ut.raw_downloaded, 0), "
+    "s.hnr FROM snatches s JOIN torrents t ON t.id = s.torrent_id "
+    "LEFT JOIN user_torrents ut ON ut.user_id = s.user_id AND ut.torrent_id = s.torrent_id ");
+const QString kSnatchFilter =
+    QStringLiteral("WHERE (? = 0 OR s.user_id = ?) AND (? = 0 OR s.torrent_id = ?) "
+                   "AND (? = 0 OR s.hnr = 1) ");
+
+core::SnatchRecord readSnatch(const QSqlQuery &q)
+{
+    core::SnatchRecord s;
+    s.id = q.value(0).toLongLong();
+    s.user = q.value(1).toUInt();
+    s.torrent = q.value(2).toUInt();
+    s.infoHash = proto::InfoHash::fromBytes(q.value(3).toByteArray()).value_or(proto::InfoHash{});
+    s.completedAt = q.value(4).toLongLong();
+    s.seedtime = q.value(5).toULongLong();
+    s.lastSeen = q.value(6).toLongLong();
+    s.uploaded = q.value(7).toULongLong();
+    s.downloaded = q.value(8).toULongLong();
+    s.rawUploaded = q.value(9).toULongLong();
+    s.rawDownloaded = q.value(10).toULongLong();
+    s.hnr = q.value(11).toBool();
+    return s;
+}
+
+QVariantList filterValues(const core::SnatchFilter &f)
+{
+    return {f.user, f.user, f.torrent, f.torrent, f.hnrOnly ? 1 : 0};
+}
+
+// Runs `fn` inside one transaction on `db`; rolls back when it returns false.
+bool inTransaction(QSqlDatabase &db, const std::function<bool()> &fn)
+{
+    if (!db.transaction())
+        return false;
+    if (fn() && db.commit())
+        return true;
+    db.rollback();
+    return false;
+}
+
+} // namespace
+
+DbResult<std::vector<core::SnatchRecord>> SqlDatabase::snatches(const core::SnatchFilter &filter,
+                                                                core::Page page)
+{
+    DbResult<std::vector<core::SnatchRecord>> r;
+    run([&](QSqlDatabase &db) {
+        r = selectAll<core::SnatchRecord>(
+            db, kSnatchSelect + kSnatchFilter + QStringLiteral("ORDER BY s.id LIMIT ? OFFSET ?"),
+            filterValues(filter) + pageValues(page), readSnatch);
+    });
+    return r;
+}
+
+DbResult<std::int64_t> SqlDatabase::snatchCount(const core::SnatchFilter &filter)
+{
+    DbResult<std::int64_t> r;
+    run([&](QSqlDatabase &db) {
+        r = selectOne<std::int64_t>(
+            db, QStringLiteral("SELECT COUNT(*) FROM snatches s ") + kSnatchFilter,
+            filterValues(filter), [](const QSqlQuery &q) { return q.value(0).toLongLong(); });
+    });
+    return r;
+}
+
+DbResult<core::SnatchRecord> SqlDatabase::snatch(std::int64_t id)
+{
+    DbResult<core::SnatchRecord> r;
+    run([&](QSqlDatabase &db) {
+        r = selectOne<core::SnatchRecord>(db, kSnatchSelect + QStringLiteral("WHERE s.id = ?"),
+                                          {qlonglong(id)}, readSnatch);
+    });
+    return r;
+}
+
+DbResult<core::SnatchRecord> SqlDatabase::updateSnatch(std::int64_t id,
+                                                       std::optional<std::uint64_t> seedtime,
+                                                       std::optional<bool> hnr)
+{
+    DbStatus status = DbStatus::Ok;
+    QString message;
+    run([&](QSqlDatabase &db) {
+        const bool ok = inTransaction(db, [&] {
+            QSqlQuery q(db);
+            // The snatch's (user, torrent) row exists from the commit that recorded it; the
+            // upsert covers a row deleted by hand.
+            if (seedtime &&
+                !execBound(q,
+                           QStringLiteral("INSERT INTO user_torrents (user_id, torrent_id, "
+                                          "seedtime) SELECT user_id, torrent_id, ? FROM snatches "
+                                          "WHERE id = ? ON CONFLICT (user_id, torrent_id) DO "
+                                          "UPDATE SET seedtime = excluded.seedtime"),
+                           {dbInt(*seedtime), qlonglong(id)}))
+                return false;
+            if (hnr && !execBound(q, QStringLiteral("UPDATE snatches SET hnr = ? WHERE id = ?"),
+                                  {*hnr ? 1 : 0, qlonglong(id)}))
+                return false;
+            return true;
+        });
+        if (!ok) {
+            status = DbStatus::Error;
+            message = db.lastError().text();
+        }
+    });
+    if (status != DbStatus::Ok)
+        return DbResult<core::SnatchRecord>::fail(status, message);
+    return snatch(id);
+}
+
+DbStatus SqlDatabase::deleteSnatch(std::int64_t id)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        s = changeOne(db, QStringLiteral("DELETE FROM snatches WHERE id = ?"), {qlonglong(id)})
+                .status;
+    });
+    return s;
+}
+
+DbResult<std::vector<core::SnatchRecord>>
+SqlDatabase::hitAndRunCandidates(std::int64_t completedBefore, std::uint64_t minSeedtime)
+{
+    DbResult<std::vector<core::SnatchRecord>> r;
+    run([&](QSqlDatabase &db) {
+        r = selectAll<core::SnatchRecord>(
+            db,
+            kSnatchSelect + QStringLiteral("WHERE s.hnr = 0 AND s.completed_at <= ? AND "
+                                           "COALESCE(ut.seedtime, 0) < ? ORDER BY s.id"),
+            {qlonglong(completedBefore), dbInt(minSeedtime)}, readSnatch);
+    });
+    return r;
+}
+
+DbResult<std::vector<core::UserId>>
+SqlDatabase::flagHitAndRuns(const std::vector<std::int64_t> &ids, std::uint32_t maxWarnings)
+{
+    DbResult<std::vector<core::UserId>> r;
+    run([&](QSqlDatabase &db) {
+        std::vector<core::UserId> warned;
+        const bool ok = inTransaction(db, [&] {
+            QSqlQuery q(db);
+            for (const std::int64_t id : ids) {
+                if (!execBound(q,
+                               QStringLiteral("UPDATE snatches SET hnr = 1 WHERE id = ? AND "
+                                              "hnr = 0 RETURNING user_id"),
+                               {qlonglong(id)}))
+                    return false;
+                if (!q.next())
+                    continue; // flagged meanwhile, or deleted
+                const core::UserId user = q.value(0).toUInt();
+                q.finish();
+                if (!execBound(q,
+                               QStringLiteral(
+                                   "UPDATE users SET hnr_warnings = hnr_warnings + 1 WHERE id = ?"),
+                               {user}))
+                    return false;
+                warned.push_back(user);
+            }
+            std::sort(warned.begin(), warned.end());
+            warned.erase(std::unique(warned.begin(), warned.end()), warned.end());
+            if (maxWarnings == 0)
+                return true;
+            for (const core::UserId user : warned) {
+                if (!execBound(q,
+                               QStringLiteral("UPDATE users SET can_leech = 0 WHERE id = ? AND "
+                                              "can_leech = 1 AND hnr_warnings >= ?"),
+                               {user, maxWarnings}))
+                    return false;
+                if (q.numRowsAffected() == 1)
+                    r.value.push_back(user);
+            }
+            return true;
+        });
+        if (!ok) {
+            r.status = DbStatus::Error;
+            r.message = db.lastError().text();
+            r.value.clear();
+        }
+    });
+    return r;
+}
+
+DbResult<core::UserRecord> SqlDatabase::clearHnrWarnings(core::UserId user)
+{
+    DbResult<bool> changed;
+    run([&](QSqlDatabase &db) {
+        changed =
+            changeOne(db, QStringLiteral("UPDATE users SET hnr_warnings = 0 WHERE id = ?"), {user});
+    });
+    if (!changed.ok())
+        return DbResult<core::UserRecord>::fail(changed.status, changed.message);
+    return this->user(user);
 }
 
 // ---- access: bans and the client whitelist ----

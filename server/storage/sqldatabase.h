@@ -68,6 +68,20 @@ public:
     core::DbStatus insertAllowedClient(const core::AllowedClient &client) override;
     core::DbStatus deleteAllowedClient(const QByteArray &prefix) override;
 
+    core::DbResult<std::vector<core::SnatchRecord>> snatches(const core::SnatchFilter &filter,
+                                                             core::Page page) override;
+    core::DbResult<std::int64_t> snatchCount(const core::SnatchFilter &filter) override;
+    core::DbResult<core::SnatchRecord> snatch(std::int64_t id) override;
+    core::DbResult<core::SnatchRecord> updateSnatch(std::int64_t id,
+                                                    std::optional<std::uint64_t> seedtime,
+                                                    std::optional<bool> hnr) override;
+    core::DbStatus deleteSnatch(std::int64_t id) override;
+    core::DbResult<std::vector<core::SnatchRecord>>
+    hitAndRunCandidates(std::int64_t completedBefore, std::uint64_t minSeedtime) override;
+    core::DbResult<std::vector<core::UserId>> flagHitAndRuns(const std::vector<std::int64_t> &ids,
+                                                             std::uint32_t maxWarnings) override;
+    core::DbResult<core::UserRecord> clearHnrWarnings(core::UserId user) override;
+
     core::DbResult<std::vector<core::AdminTokenRecord>> adminTokens() override;
     core::DbResult<core::AdminTokenRecord> insertAdminToken(const QString &name,
                                                             const QString &role,

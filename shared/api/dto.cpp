@@ -63,6 +63,7 @@ QJsonObject UserDto::toJson() const
         {QStringLiteral("downloaded"), bigNumber(downloaded)},
         {QStringLiteral("can_leech"), canLeech},
         {QStringLiteral("created_at"), isoTime(createdAt)},
+        {QStringLiteral("hnr_warnings"), static_cast<qint64>(hnrWarnings)},
     };
 }
 
@@ -82,6 +83,7 @@ std::optional<UserDto> UserDto::fromJson(const QJsonObject &o)
     u.downloaded = *down;
     u.canLeech = o.value(QStringLiteral("can_leech")).toBool(true);
     u.createdAt = parseIso(o.value(QStringLiteral("created_at")));
+    u.hnrWarnings = static_cast<std::uint32_t>(o.value(QStringLiteral("hnr_warnings")).toInteger());
     return u;
 }
 
@@ -125,6 +127,49 @@ std::optional<TorrentDto> TorrentDto::fromJson(const QJsonObject &o)
     t.uploaded = readBig(o.value(QStringLiteral("uploaded"))).value_or(0);
     t.downloaded = readBig(o.value(QStringLiteral("downloaded"))).value_or(0);
     return t;
+}
+
+QJsonObject SnatchDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("id"), static_cast<qint64>(id)},
+        {QStringLiteral("user_id"), static_cast<qint64>(userId)},
+        {QStringLiteral("torrent_id"), static_cast<qint64>(torrentId)},
+        {QStringLiteral("info_hash"), infoHash.toHexString()},
+        {QStringLiteral("completed_at"), isoTime(completedAt)},
+        {QStringLiteral("seedtime"), bigNumber(seedtime)},
+        {QStringLiteral("last_seen"), optionalIso(lastSeen)},
+        {QStringLiteral("uploaded"), bigNumber(uploaded)},
+        {QStringLiteral("downloaded"), bigNumber(downloaded)},
+        {QStringLiteral("raw_uploaded"), bigNumber(rawUploaded)},
+        {QStringLiteral("raw_downloaded"), bigNumber(rawDownloaded)},
+        {QStringLiteral("hnr"), hnr},
+        {QStringLiteral("seeding"), seeding},
+    };
+}
+
+std::optional<SnatchDto> SnatchDto::fromJson(const QJsonObject &o)
+{
+    SnatchDto s;
+    const auto ih = proto::InfoHash::fromHex(o.value(QStringLiteral("info_hash")).toString());
+    const auto lastSeen = parseOptionalIso(o.value(QStringLiteral("last_seen")));
+    const auto seedtime = readBig(o.value(QStringLiteral("seedtime")));
+    if (!ih || !lastSeen || !seedtime || !o.value(QStringLiteral("id")).isDouble())
+        return std::nullopt;
+    s.id = o.value(QStringLiteral("id")).toInteger();
+    s.userId = static_cast<std::uint32_t>(o.value(QStringLiteral("user_id")).toInteger());
+    s.torrentId = static_cast<std::uint32_t>(o.value(QStringLiteral("torrent_id")).toInteger());
+    s.infoHash = *ih;
+    s.completedAt = parseIso(o.value(QStringLiteral("completed_at")));
+    s.seedtime = *seedtime;
+    s.lastSeen = *lastSeen;
+    s.uploaded = readBig(o.value(QStringLiteral("uploaded"))).value_or(0);
+    s.downloaded = readBig(o.value(QStringLiteral("downloaded"))).value_or(0);
+    s.rawUploaded = readBig(o.value(QStringLiteral("raw_uploaded"))).value_or(0);
+    s.rawDownloaded = readBig(o.value(QStringLiteral("raw_downloaded"))).value_or(0);
+    s.hnr = o.value(QStringLiteral("hnr")).toBool();
+    s.seeding = o.value(QStringLiteral("seeding")).toBool();
+    return s;
 }
 
 QJsonObject BanDto::toJson() const

@@ -25,6 +25,7 @@ struct UserDto
     std::uint64_t downloaded = 0;
     bool canLeech = true;
     std::int64_t createdAt = 0;
+    std::uint32_t hnrWarnings = 0;
 
     QJsonObject toJson() const;
     static std::optional<UserDto> fromJson(const QJsonObject &o);
@@ -48,6 +49,27 @@ struct TorrentDto
 
     QJsonObject toJson() const;
     static std::optional<TorrentDto> fromJson(const QJsonObject &o);
+};
+
+// A user's completion of a torrent and what accrued on it since.
+struct SnatchDto
+{
+    std::int64_t id = 0;
+    std::uint32_t userId = 0;
+    std::uint32_t torrentId = 0;
+    proto::InfoHash infoHash;
+    std::int64_t completedAt = 0;
+    std::uint64_t seedtime = 0; // seconds
+    std::int64_t lastSeen = 0;  // 0: never ("last_seen": null)
+    std::uint64_t uploaded = 0; // credited on this torrent
+    std::uint64_t downloaded = 0;
+    std::uint64_t rawUploaded = 0; // as reported
+    std::uint64_t rawDownloaded = 0;
+    bool hnr = false;
+    bool seeding = false; // a client of the user seeds it now
+
+    QJsonObject toJson() const;
+    static std::optional<SnatchDto> fromJson(const QJsonObject &o);
 };
 
 // An IP ban. `ip` names it: an address ("203.0.113.7") or a CIDR range ("10.0.0.0/8").

@@ -35,6 +35,7 @@ public:
     void removeSwarm(const proto::InfoHash &) override {}
     void removeUser(core::UserId) override {}
     void setCompleted(const proto::InfoHash &, std::uint64_t) override {}
+    bool isSeeding(const proto::InfoHash &, core::UserId) const override { return false; }
     core::PeerStoreStats stats() const override { return {}; }
 
     core::PeerAnnounce last;

@@ -313,9 +313,9 @@ void TestAdminApi::createUser()
 
     const QJsonObject u = r.json;
     const QStringList keys{QStringLiteral("can_leech"),  QStringLiteral("created_at"),
-                           QStringLiteral("downloaded"), QStringLiteral("id"),
-                           QStringLiteral("name"),       QStringLiteral("passkey"),
-                           QStringLiteral("uploaded")};
+                           QStringLiteral("downloaded"), QStringLiteral("hnr_warnings"),
+                           QStringLiteral("id"),         QStringLiteral("name"),
+                           QStringLiteral("passkey"),    QStringLiteral("uploaded")};
     QCOMPARE(u.keys(), keys);
     QVERIFY(u.value(QStringLiteral("id")).toInteger() > 0);
     QCOMPARE(u.value(QStringLiteral("name")).toString(), name);

@@ -89,6 +89,36 @@ private Q_SLOTS:
         QCOMPARE(back->expiresAt, expiresAt);
         QCOMPARE(back->active, active);
     }
+    void snatchRoundTrip()
+    {
+        api::SnatchDto s;
+        s.id = 9;
+        s.userId = 3;
+        s.torrentId = 4;
+        s.infoHash.bytes.fill(0x0C);
+        s.completedAt = 1'700'000'000;
+        s.seedtime = 7200;
+        s.uploaded = (quint64(1) << 60) + 5;
+        s.rawDownloaded = 123;
+        s.hnr = true;
+        s.seeding = true;
+        const QJsonObject o = s.toJson();
+        QVERIFY(o.value(QStringLiteral("last_seen")).isNull()); // never seen
+        const auto back = api::SnatchDto::fromJson(o);
+        QVERIFY(back);
+        QCOMPARE(back->id, s.id);
+        QCOMPARE(back->userId, s.userId);
+        QCOMPARE(back->torrentId, s.torrentId);
+        QCOMPARE(back->infoHash, s.infoHash);
+        QCOMPARE(back->completedAt, s.completedAt);
+        QCOMPARE(back->seedtime, s.seedtime);
+        QCOMPARE(back->lastSeen, 0);
+        QCOMPARE(back->uploaded, s.uploaded);
+        QCOMPARE(back->rawDownloaded, s.rawDownloaded);
+        QVERIFY(back->hnr);
+        QVERIFY(back->seeding);
+        QVERIFY(!api::SnatchDto::fromJson(QJsonObject{{QStringLiteral("id"), 1}}));
+    }
     void allowedClientRoundTrip()
     {
         const api::AllowedClientDto c{QStringLiteral("-TR"), QStringLiteral("Transmission"),
