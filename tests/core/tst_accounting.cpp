@@ -175,6 +175,41 @@ private Q_SLOTS:
         QCOMPARE(batch.peer(a)->uploaded, 500u);
     }
 
+    // Seeding time adds up per (user, torrent) across peers and drains; last_seen keeps the
+    // newest announce; the first completion is the snatch's time; an idle announce (no
+    // transfer, no seeding, no completion) makes no (user, torrent) row.
+    void batchSeedtimeAndSnatch()
+    {
+        core::StatsBatch b;
+        auto seeding = [](std::uint64_t seq, char peer, std::uint32_t seedtime, std::int64_t at) {
+            core::StatsRecord r = record(seq, 1, 2, peer, 0, 0);
+            r.seedtime = seedtime;
+            r.lastAnnounce = at;
+            return r;
+        };
+        core::StatsRecord idle = record(1, 3, 2, 'i', 0, 0);
+        idle.lastAnnounce = 50;
+        core::StatsRecord done = record(2, 1, 2, 'a', 10, 0);
+        done.completed = true;
+        done.lastAnnounce = 90;
+        b.addAll({seeding(3, 'a', 100, 200), seeding(1, 'b', 30, 150), done, idle});
+        core::StatsBatch later;
+        core::StatsRecord again = record(9, 1, 2, 'c', 0, 0);
+        again.completed = true; // a second completion (another client) keeps the first
+        again.lastAnnounce = 300;
+        again.seedtime = 5;
+        later.addAll({again});
+        b.merge(std::move(later));
+        const core::UserTorrentDelta *d = b.userTorrent(1, 2);
+        QVERIFY(d);
+        QCOMPARE(d->seedtime, 135u);
+        QCOMPARE(d->lastSeen, 300);
+        QCOMPARE(d->completedAt, 90);
+        QCOMPARE(d->rawUploaded, 10u);
+        QVERIFY(!b.userTorrent(3, 2));
+        QVERIFY(b.peer(core::PeerKey{2, 3, idle.peerId})); // its peer row is still kept
+    }
+
     void batchMergeKeepsNewest()
     {
         core::StatsBatch failed;

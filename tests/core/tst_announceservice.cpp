@@ -86,6 +86,8 @@ private Q_SLOTS:
     void ledgerGetsCredit();
     void leechGate_data();
     void leechGate();
+    void seedtime_data();
+    void seedtime();
     void accessLists_data();
     void accessLists();
     void bannedScrape();
@@ -468,6 +470,57 @@ void TestAnnounceService::bannedScrape()
     s.clientIp = proto::IpAddress::fromV4(0x0A000001);
     QCOMPARE(service.scrape(s, false, out), TrackerError::None);
     QCOMPARE(out.files.size(), 1u);
+}
+
+// Seeding time: the gap since the previous announce when the client seeded at both ends,
+// capped; nothing for a client the store did not know, or one that was leeching.
+void TestAnnounceService::seedtime_data()
+{
+    QTest::addColumn<bool>("known");
+    QTest::addColumn<quint64>("previousLeft");
+    QTest::addColumn<qint64>("gap");
+    QTest::addColumn<quint64>("left");
+    QTest::addColumn<int>("event");
+    QTest::addColumn<quint32>("expected");
+    const int none = int(proto::AnnounceEvent::None);
+    const int stopped = int(proto::AnnounceEvent::Stopped);
+    const int completed = int(proto::AnnounceEvent::Completed);
+    QTest::newRow("seeding on") << true << 0ull << 60ll << 0ull << none << 60u;
+    QTest::newRow("gap capped") << true << 0ull << 5000ll << 0ull << none << 100u;
+    QTest::newRow("gap at the cap") << true << 0ull << 100ll << 0ull << none << 100u;
+    QTest::newRow("stopping a seed counts up to the stop")
+        << true << 0ull << 40ll << 0ull << stopped << 40u;
+    QTest::newRow("unknown client: nothing") << false << 0ull << 60ll << 0ull << none << 0u;
+    QTest::newRow("was leeching, completes now")
+        << true << 10ull << 60ll << 0ull << completed << 0u;
+    QTest::newRow("leeching") << true << 10ull << 60ll << 5ull << none << 0u;
+    QTest::newRow("seed that starts leeching again") << true << 0ull << 60ll << 5ull << none << 0u;
+    QTest::newRow("same second") << true << 0ull << 0ll << 0ull << none << 0u;
+    QTest::newRow("clock went back") << true << 0ull << -30ll << 0ull << none << 0u;
+}
+
+void TestAnnounceService::seedtime()
+{
+    QFETCH(bool, known);
+    QFETCH(quint64, previousLeft);
+    QFETCH(qint64, gap);
+    QFETCH(quint64, left);
+    QFETCH(int, event);
+    QFETCH(quint32, expected);
+    core::TrackerSettings settings;
+    settings.seedtimeMaxGap = 100;
+    core::StatsLedger ledger;
+    core::AnnounceService service(m_registry, m_store, m_clock, settings, &ledger);
+    if (known)
+        m_store.previous = core::PreviousPeer{0, 0, previousLeft, m_clock.now() - gap};
+    auto r = request();
+    r.left = left;
+    r.event = static_cast<proto::AnnounceEvent>(event);
+    proto::AnnounceResult out;
+    QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
+    const auto records = ledger.takeAll();
+    QCOMPARE(records.size(), 1u);
+    QCOMPARE(records.front().seedtime, expected);
 }
 
 QTEST_GUILESS_MAIN(TestAnnounceService)

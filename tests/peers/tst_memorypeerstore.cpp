@@ -66,6 +66,7 @@ private Q_SLOTS:
     void ownUserWhenAllowed();
     void seederBecomesLeecherAndBack();
     void stoppedRemoves();
+    void isSeedingFollowsTheSwarm();
     void completedCountsOnce();
     void previousCounters();
     void expireDropsStalePeers();
@@ -163,6 +164,25 @@ void TestMemoryPeerStore::seederBecomesLeecherAndBack()
     QCOMPARE(out.incomplete, 1u);
     QCOMPARE(out.complete, 0u);
     QCOMPARE(store.stats().peers, 1u);
+}
+
+// Whether a user seeds a torrent: any of its clients in the seeder list, now.
+void TestMemoryPeerStore::isSeedingFollowsTheSwarm()
+{
+    MemoryPeerStore store;
+    proto::AnnounceResult out;
+    QVERIFY(!store.isSeeding(hashOf(1), 1)); // no swarm
+    store.announce(announce(1, 1, 1, 10), out);
+    store.announce(announce(1, 2, 2, 0), out);
+    QVERIFY(!store.isSeeding(hashOf(1), 1)); // leeching
+    QVERIFY(store.isSeeding(hashOf(1), 2));
+    QVERIFY(!store.isSeeding(hashOf(2), 2));   // other torrent
+    store.announce(announce(1, 1, 3, 0), out); // a second client of user 1 seeds
+    QVERIFY(store.isSeeding(hashOf(1), 1));
+    store.announce(announce(1, 1, 3, 0, 1001, 50, proto::AnnounceEvent::Stopped), out);
+    QVERIFY(!store.isSeeding(hashOf(1), 1));
+    store.expire(2000);
+    QVERIFY(!store.isSeeding(hashOf(1), 2)); // timed out
 }
 
 void TestMemoryPeerStore::stoppedRemoves()
