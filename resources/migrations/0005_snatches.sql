@@ -12,6 +12,7 @@ CREATE TABLE snatches (
     torrent_id INTEGER NOT NULL REFERENCES torrents (id) ON DELETE CASCADE,
     completed_at INTEGER NOT NULL, -- Unix seconds
     hnr INTEGER NOT NULL DEFAULT 0, -- flagged as a hit-and-run
+    hnr_exempt INTEGER NOT NULL DEFAULT 0, -- a moderator cleared the flag: never flagged again
     UNIQUE (user_id, torrent_id)
 );
 CREATE INDEX snatches_torrent ON snatches (torrent_id);

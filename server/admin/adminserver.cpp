@@ -976,6 +976,7 @@ api::SnatchDto AdminServer::snatchDto(const core::SnatchRecord &s) const
     d.rawUploaded = s.rawUploaded;
     d.rawDownloaded = s.rawDownloaded;
     d.hnr = s.hnr;
+    d.hnrExempt = s.hnrExempt;
     d.seeding = m_peers.isSeeding(s.infoHash, s.user);
     return d;
 }

@@ -93,6 +93,7 @@ struct SnatchRecord
     std::uint64_t rawUploaded = 0; // as reported
     std::uint64_t rawDownloaded = 0;
     bool hnr = false;
+    bool hnrExempt = false; // its flag was cleared by hand: the check passes it by
 };
 
 // Which snatches a list holds; 0 / false: no restriction.
@@ -174,7 +175,8 @@ public:
     virtual DbResult<std::int64_t> snatchCount(const SnatchFilter &filter) = 0;
     virtual DbResult<SnatchRecord> snatch(std::int64_t id) = 0;
     // Seedtime lives on the (user, torrent) row the stats writer adds to: run this under
-    // StatsWriter::exclusive(). Changing `hnr` leaves the user's warnings as they are.
+    // StatsWriter::exclusive(). Changing `hnr` leaves the user's warnings as they are;
+    // clearing it exempts the snatch from later checks, setting it lifts the exemption.
     virtual DbResult<SnatchRecord> updateSnatch(std::int64_t id,
                                                 std::optional<std::uint64_t> seedtime,
                                                 std::optional<bool> hnr) = 0;

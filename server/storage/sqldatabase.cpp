@@ -621,7 +621,7 @@ const QString kSnatchSelect = QStringLiteral(
     "SELECT s.id, s.user_id, s.torrent_id, t.info_hash, s.completed_at, "
     "COALESCE(ut.seedtime, 0), COALESCE(ut.last_seen, 0), COALESCE(ut.uploaded, 0), "
     "COALESCE(ut.downloaded, 0), COALESCE(ut.raw_uploaded, 0), COALESCE(ut.raw_downloaded, 0), "
-    "s.hnr FROM snatches s JOIN torrents t ON t.id = s.torrent_id "
+    "s.hnr, s.hnr_exempt FROM snatches s JOIN torrents t ON t.id = s.torrent_id "
     "LEFT JOIN user_torrents ut ON ut.user_id = s.user_id AND ut.torrent_id = s.torrent_id ");
 const QString kSnatchFilter =
     QStringLiteral("WHERE (? = 0 OR s.user_id = ?) AND (? = 0 OR s.torrent_id = ?) "
@@ -642,6 +642,7 @@ core::SnatchRecord readSnatch(const QSqlQuery &q)
     s.rawUploaded = q.value(9).toULongLong();
     s.rawDownloaded = q.value(10).toULongLong();
     s.hnr = q.value(11).toBool();
+    s.hnrExempt = q.value(12).toBool();
     return s;
 }
 
@@ -715,8 +716,10 @@ DbResult<core::SnatchRecord> SqlDatabase::updateSnatch(std::int64_t id,
                                           "UPDATE SET seedtime = excluded.seedtime"),
                            {dbInt(*seedtime), qlonglong(id)}))
                 return false;
-            if (hnr && !execBound(q, QStringLiteral("UPDATE snatches SET hnr = ? WHERE id = ?"),
-                                  {*hnr ? 1 : 0, qlonglong(id)}))
+            if (hnr &&
+                !execBound(
+                    q, QStringLiteral("UPDATE snatches SET hnr = ?, hnr_exempt = ? WHERE id = ?"),
+                    {*hnr ? 1 : 0, *hnr ? 0 : 1, qlonglong(id)}))
                 return false;
             return true;
         });
@@ -747,7 +750,8 @@ SqlDatabase::hitAndRunCandidates(std::int64_t completedBefore, std::uint64_t min
     run([&](QSqlDatabase &db) {
         r = selectAll<core::SnatchRecord>(
             db,
-            kSnatchSelect + QStringLiteral("WHERE s.hnr = 0 AND s.completed_at <= ? AND "
+            kSnatchSelect + QStringLiteral("WHERE s.hnr = 0 AND s.hnr_exempt = 0 AND "
+                                           "s.completed_at <= ? AND "
                                            "COALESCE(ut.seedtime, 0) < ? ORDER BY s.id"),
             {qlonglong(completedBefore), dbInt(minSeedtime)}, readSnatch);
     });

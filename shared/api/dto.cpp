@@ -144,6 +144,7 @@ QJsonObject SnatchDto::toJson() const
         {QStringLiteral("raw_uploaded"), bigNumber(rawUploaded)},
         {QStringLiteral("raw_downloaded"), bigNumber(rawDownloaded)},
         {QStringLiteral("hnr"), hnr},
+        {QStringLiteral("hnr_exempt"), hnrExempt},
         {QStringLiteral("seeding"), seeding},
     };
 }
@@ -168,6 +169,7 @@ std::optional<SnatchDto> SnatchDto::fromJson(const QJsonObject &o)
     s.rawUploaded = readBig(o.value(QStringLiteral("raw_uploaded"))).value_or(0);
     s.rawDownloaded = readBig(o.value(QStringLiteral("raw_downloaded"))).value_or(0);
     s.hnr = o.value(QStringLiteral("hnr")).toBool();
+    s.hnrExempt = o.value(QStringLiteral("hnr_exempt")).toBool();
     s.seeding = o.value(QStringLiteral("seeding")).toBool();
     return s;
 }

@@ -66,7 +66,8 @@ struct SnatchDto
     std::uint64_t rawUploaded = 0; // as reported
     std::uint64_t rawDownloaded = 0;
     bool hnr = false;
-    bool seeding = false; // a client of the user seeds it now
+    bool hnrExempt = false; // a moderator cleared its flag: not checked again
+    bool seeding = false;   // a client of the user seeds it now
 
     QJsonObject toJson() const;
     static std::optional<SnatchDto> fromJson(const QJsonObject &o);

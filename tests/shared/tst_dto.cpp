@@ -101,6 +101,7 @@ private Q_SLOTS:
         s.uploaded = (quint64(1) << 60) + 5;
         s.rawDownloaded = 123;
         s.hnr = true;
+        s.hnrExempt = true;
         s.seeding = true;
         const QJsonObject o = s.toJson();
         QVERIFY(o.value(QStringLiteral("last_seen")).isNull()); // never seen
@@ -116,6 +117,7 @@ private Q_SLOTS:
         QCOMPARE(back->uploaded, s.uploaded);
         QCOMPARE(back->rawDownloaded, s.rawDownloaded);
         QVERIFY(back->hnr);
+        QVERIFY(back->hnrExempt);
         QVERIFY(back->seeding);
         QVERIFY(!api::SnatchDto::fromJson(QJsonObject{{QStringLiteral("id"), 1}}));
     }

@@ -261,6 +261,14 @@ void TestHitAndRun::snatchCorrections()
     s = m_db->updateSnatch(id, std::nullopt, true);
     QVERIFY(s.value.hnr);
     QCOMPARE(m_db->user(m_users[0]).value.hnrWarnings, 0u); // a hand-set flag warns nobody
+    // A cleared flag exempts the snatch: the check never flags it again.
+    s = m_db->updateSnatch(id, 0, false);
+    QVERIFY(!s.value.hnr);
+    QVERIFY(s.value.hnrExempt);
+    m_clock.set(kStart + 30 * kDay);
+    QCOMPARE(checker().check().value.candidates, 0);
+    QVERIFY(m_db->updateSnatch(id, std::nullopt, true).value.hnr); // flagged again by hand
+    QVERIFY(!m_db->snatch(id).value.hnrExempt);
     QCOMPARE(m_db->deleteSnatch(id), core::DbStatus::Ok);
     QCOMPARE(m_db->deleteSnatch(id), core::DbStatus::NotFound);
     QCOMPARE(m_db->snatch(id).status, core::DbStatus::NotFound);
