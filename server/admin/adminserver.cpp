@@ -53,8 +53,9 @@ std::optional<core::UserId> parseId(const QString &s)
 
 api::UserDto toDto(const core::UserRecord &u)
 {
-    return api::UserDto{u.id,         u.name,     u.passkey.toString(), u.uploaded,
-                        u.downloaded, u.canLeech, u.createdAt,          u.hnrWarnings};
+    return api::UserDto{u.id,        u.name,        u.passkey.toString(),
+                        u.uploaded,  u.downloaded,  u.canLeech,
+                        u.createdAt, u.hnrWarnings, u.bonusMillipoints};
 }
 
 // The JSON object body of a request, or an error reply. An empty body is an empty object.
@@ -102,9 +103,9 @@ ApiReply badDuration()
 AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                          core::AnnounceService &service, TokenStore &tokens,
                          core::StatsWriter &stats, core::AccessControl &access,
-                         core::HitAndRun &hnr, const AdminSettings &settings)
+                         core::HitAndRun &hnr, core::Bonus &bonus, const AdminSettings &settings)
     : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
-      m_stats(stats), m_access(access), m_hnr(hnr), m_settings(settings)
+      m_stats(stats), m_access(access), m_hnr(hnr), m_bonus(bonus), m_settings(settings)
 {
     using M = QHttpServerRequest::Method;
     add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
@@ -170,6 +171,17 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &) { return checkHitAndRuns(); });
     add(M::Post, "/admin/users/:id/warnings/clear",
         [this](const auto &, const auto &p) { return clearWarnings(p[0]); });
+    add(M::Get, "/admin/bonus/stats", [this](const auto &, const auto &) { return bonusStats(); });
+    add(M::Post, "/admin/bonus/calculate",
+        [this](const auto &, const auto &) { return bonusCalculate(); });
+    add(M::Get, "/admin/users/:id/points",
+        [this](const auto &, const auto &p) { return getPoints(p[0]); });
+    add(M::Post, "/admin/users/:id/points",
+        [this](const auto &r, const auto &p) { return changePoints(r, p[0], true); });
+    add(M::Delete, "/admin/users/:id/points",
+        [this](const auto &r, const auto &p) { return changePoints(r, p[0], false); });
+    add(M::Post, "/admin/users/:id/redeem",
+        [this](const auto &r, const auto &p) { return redeemPoints(r, p[0]); });
     add(M::Get, "/admin/bans", [this](const auto &r, const auto &) { return listBans(r, false); });
     add(M::Get, "/admin/bans/active",
         [this](const auto &r, const auto &) { return listBans(r, true); });
@@ -1127,6 +1139,137 @@ ApiReply AdminServer::clearWarnings(const QString &id)
     if (!u.ok())
         return dbError(u.status, QStringLiteral("user"), u.message);
     return {200, toDto(u.value).toJson()};
+}
+
+// ---- bonus points ----
+
+namespace {
+
+constexpr double kMaxPoints = 1e12;
+
+// A positive number of points with at most three decimals, as thousandths.
+std::optional<std::int64_t> pointsValue(const QJsonValue &v)
+{
+    if (!v.isDouble())
+        return std::nullopt;
+    const double p = v.toDouble();
+    if (!std::isfinite(p) || p <= 0 || p > kMaxPoints)
+        return std::nullopt;
+    const double millis = p * 1000.0;
+    if (std::fabs(millis - std::round(millis)) > 1e-6 * std::max(1.0, millis))
+        return std::nullopt;
+    return api::millipointsOf(p);
+}
+
+QJsonObject pointsJson(const core::UserRecord &u)
+{
+    return QJsonObject{{QStringLiteral("user_id"), qint64(u.id)},
+                       {QStringLiteral("points"), api::pointsOf(u.bonusMillipoints)}};
+}
+
+ApiReply badPoints(const QJsonValue &v)
+{
+    if (v.isUndefined())
+        return apiError(422, "missing_field", QStringLiteral("give \"points\": a number > 0"));
+    return apiError(422, "invalid_value",
+                    QStringLiteral("points must be a number above 0 and at most 1e12, with at "
+                                   "most three decimals"));
+}
+
+ApiReply insufficientPoints()
+{
+    return apiError(409, "insufficient_points",
+                    QStringLiteral("the user has fewer points than that"));
+}
+
+} // namespace
+
+ApiReply AdminServer::bonusStats()
+{
+    const core::BonusSettings &s = m_bonus.settings();
+    const core::BonusAward &last = m_bonus.lastAward();
+    return {200,
+            QJsonObject{{QStringLiteral("enabled"), s.pointsPerHour > 0},
+                        {QStringLiteral("points_per_hour"), s.pointsPerHour},
+                        {QStringLiteral("interval"), qint64(s.interval)},
+                        {QStringLiteral("bytes_per_point"), qint64(s.bytesPerPoint)},
+                        {QStringLiteral("awards"), qint64(m_bonus.awards())},
+                        {QStringLiteral("last_award_at"), api::isoTime(m_bonus.lastAwardAt())},
+                        {QStringLiteral("last_award"),
+                         QJsonObject{{QStringLiteral("users"), qint64(last.users)},
+                                     {QStringLiteral("torrents"), qint64(last.torrents)},
+                                     {QStringLiteral("points"), api::pointsOf(last.millipoints)},
+                                     {QStringLiteral("elapsed"), qint64(last.elapsed)}}}}};
+}
+
+ApiReply AdminServer::bonusCalculate()
+{
+    const auto r = m_bonus.award();
+    if (!r.ok())
+        return dbError(r.status, {}, r.message);
+    return {200, QJsonObject{{QStringLiteral("users"), qint64(r.value.users)},
+                             {QStringLiteral("torrents"), qint64(r.value.torrents)},
+                             {QStringLiteral("points"), api::pointsOf(r.value.millipoints)},
+                             {QStringLiteral("elapsed"), qint64(r.value.elapsed)}}};
+}
+
+ApiReply AdminServer::getPoints(const QString &id)
+{
+    const auto uid = parseId(id);
+    if (!uid)
+        return badUserId();
+    const auto u = m_db.user(*uid);
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user"), u.message);
+    return {200, pointsJson(u.value)};
+}
+
+ApiReply AdminServer::changePoints(const QHttpServerRequest &r, const QString &id, bool add)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("points")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonValue v = std::get<QJsonObject>(parsed).value(QStringLiteral("points"));
+    const auto uid = parseId(id);
+    if (!uid)
+        return badUserId();
+    const auto millis = pointsValue(v);
+    if (!millis)
+        return badPoints(v);
+    const auto u = m_bonus.addPoints(*uid, add ? *millis : -*millis);
+    if (u.status == DbStatus::Conflict)
+        return insufficientPoints();
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user"), u.message);
+    return {200, pointsJson(u.value)};
+}
+
+ApiReply AdminServer::redeemPoints(const QHttpServerRequest &r, const QString &id)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("points")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonValue v = std::get<QJsonObject>(parsed).value(QStringLiteral("points"));
+    const auto uid = parseId(id);
+    if (!uid)
+        return badUserId();
+    const auto millis = pointsValue(v);
+    if (!millis)
+        return badPoints(v);
+    // Under the stats writer's lock: the credit lands once, before or on top of pending deltas.
+    return m_stats.exclusive([&]() -> ApiReply {
+        const auto u = m_bonus.redeem(*uid, *millis);
+        if (u.status == DbStatus::Conflict)
+            return insufficientPoints();
+        if (!u.ok())
+            return dbError(u.status, QStringLiteral("user"), u.message);
+        QJsonObject o = pointsJson(u.value);
+        o.insert(QStringLiteral("redeemed"), api::pointsOf(*millis));
+        o.insert(QStringLiteral("credited_bytes"), qint64(m_bonus.bytesFor(*millis)));
+        o.insert(QStringLiteral("uploaded"),
+                 toDto(u.value).toJson().value(QStringLiteral("uploaded")));
+        return {200, o};
+    });
 }
 
 } // namespace sk::admin

@@ -3,6 +3,7 @@
 
 #include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
+#include "server/core/bonus.h"
 #include "server/core/directory.h"
 #include "server/core/hitandrun.h"
 #include "server/core/statswriter.h"
@@ -40,7 +41,8 @@ class AdminServer
 public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                 core::AnnounceService &service, TokenStore &tokens, core::StatsWriter &stats,
-                core::AccessControl &access, core::HitAndRun &hnr, const AdminSettings &settings);
+                core::AccessControl &access, core::HitAndRun &hnr, core::Bonus &bonus,
+                const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -84,6 +86,11 @@ private:
     ApiReply deleteSnatch(const QString &id);
     ApiReply checkHitAndRuns();
     ApiReply clearWarnings(const QString &id);
+    ApiReply bonusStats();
+    ApiReply bonusCalculate();
+    ApiReply getPoints(const QString &id);
+    ApiReply changePoints(const QHttpServerRequest &r, const QString &id, bool add);
+    ApiReply redeemPoints(const QHttpServerRequest &r, const QString &id);
     ApiReply listBans(const QHttpServerRequest &r, bool activeOnly);
     ApiReply getBan(const QString &ip);
     ApiReply createBan(const QHttpServerRequest &r);
@@ -102,6 +109,7 @@ private:
     core::StatsWriter &m_stats;
     core::AccessControl &m_access;
     core::HitAndRun &m_hnr;
+    core::Bonus &m_bonus;
     AdminSettings m_settings;
     QHttpServer m_server;
     std::vector<Route> m_routes;

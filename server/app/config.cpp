@@ -219,6 +219,18 @@ const std::vector<Field> &fields()
                              "Seconds between hit-and-run checks (POST /admin/hnr/check runs "
                              "one now).",
                              [](Config &c) -> std::uint32_t & { return c.hnr.checkInterval; }));
+        t.push_back(doubleField(
+            "bonus.points_per_hour", 0.0, 1000000.0,
+            "Bonus points per hour for each torrent a user seeds (counted at every award). 0 "
+            "turns awards off.",
+            [](Config &c) -> double & { return c.bonus.pointsPerHour; }));
+        t.push_back(intField("bonus.interval", 60, 86400,
+                             "Seconds between bonus awards (POST /admin/bonus/calculate awards "
+                             "the time since the last one now).",
+                             [](Config &c) -> std::uint32_t & { return c.bonus.interval; }));
+        t.push_back(intField("bonus.bytes_per_point", 1, std::int64_t(1) << 50,
+                             "Upload credit in bytes one point redeems for.",
+                             [](Config &c) -> std::uint64_t & { return c.bonus.bytesPerPoint; }));
 
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",

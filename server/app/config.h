@@ -2,6 +2,7 @@
 // flags.
 #pragma once
 
+#include "server/core/bonus.h"
 #include "server/core/hitandrun.h"
 #include "server/core/trackersettings.h"
 #include "server/net/httplistener.h"
@@ -26,6 +27,7 @@ struct Config
     int statsFlushInterval = 3; // seconds between accounting commits
     core::TrackerSettings tracker;
     core::HitAndRunSettings hnr;
+    core::BonusSettings bonus;
     net::HttpSettings http;
     net::UdpSettings udp;
 

@@ -4,6 +4,7 @@
 #include "server/admin/tokenstore.h"
 #include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
+#include "server/core/bonus.h"
 #include "server/core/directory.h"
 #include "server/core/hitandrun.h"
 #include "server/core/statswriter.h"
@@ -42,6 +43,7 @@ struct Server::Parts
     std::unique_ptr<core::Directory> directory;
     std::unique_ptr<core::AccessControl> access;
     std::unique_ptr<core::HitAndRun> hnr;
+    std::unique_ptr<core::Bonus> bonus;
     std::unique_ptr<admin::TokenStore> tokens;
     std::unique_ptr<admin::AdminServer> admin;
     std::unique_ptr<net::ConnectionIds> ids;
@@ -49,6 +51,7 @@ struct Server::Parts
     QTimer reaper;
     QTimer flusher;
     QTimer hnrTimer;
+    QTimer bonusTimer;
     quint16 adminPort = 0;
     QString generatedToken;
 };
@@ -96,13 +99,16 @@ bool Server::start(const QByteArray &adminToken, QString *error)
 
     p->hnr =
         std::make_unique<core::HitAndRun>(*p->db, p->registry, *p->peers, p->clock, m_config.hnr);
+    p->bonus =
+        std::make_unique<core::Bonus>(*p->db, p->registry, *p->peers, p->clock, m_config.bonus);
     p->tokens = std::make_unique<admin::TokenStore>(*p->db);
     if (!p->tokens->load(adminToken, &p->generatedToken, error))
         return false;
     admin::AdminSettings as;
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
     p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
-                                                    *p->tokens, *p->stats, *p->access, *p->hnr, as);
+                                                    *p->tokens, *p->stats, *p->access, *p->hnr,
+                                                    *p->bonus, as);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
@@ -145,6 +151,14 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         });
         p->hnrTimer.start(int(m_config.hnr.checkInterval) * 1000);
     }
+    if (m_config.bonus.pointsPerHour > 0) {
+        QObject::connect(&p->bonusTimer, &QTimer::timeout, [raw] {
+            const auto r = raw->bonus->award();
+            if (!r.ok())
+                qWarning("swarmkeeperd: bonus award failed: %s", qPrintable(r.message));
+        });
+        p->bonusTimer.start(int(m_config.bonus.interval) * 1000);
+    }
     m_parts = std::move(p);
     return true;
 }
@@ -156,6 +170,7 @@ void Server::stop()
     m_parts->reaper.stop();
     m_parts->flusher.stop();
     m_parts->hnrTimer.stop();
+    m_parts->bonusTimer.stop();
     m_parts->workers->stop(); // no announce may run while the parts below go away
     // Every credit reported before the stop is committed; a database that keeps failing is
     // logged by each attempt (the clients' next announces re-report it after a restart).

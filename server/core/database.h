@@ -51,6 +51,7 @@ struct UserRecord
     bool canLeech = true;
     std::int64_t createdAt = 0; // Unix seconds
     std::uint32_t hnrWarnings = 0;
+    std::int64_t bonusMillipoints = 0; // thousandths of a bonus point
 };
 
 struct TorrentRecord
@@ -190,6 +191,16 @@ public:
     virtual DbResult<std::vector<UserId>> flagHitAndRuns(const std::vector<std::int64_t> &ids,
                                                          std::uint32_t maxWarnings) = 0;
     virtual DbResult<UserRecord> clearHnrWarnings(UserId user) = 0;
+
+    // Bonus points, in thousandths. One transaction for all grants; returns users changed.
+    virtual DbResult<std::int64_t>
+    awardMillipoints(const std::vector<std::pair<UserId, std::int64_t>> &grants) = 0;
+    // Adds (or, negative, removes) points; Conflict when the balance would go below zero.
+    virtual DbResult<UserRecord> addMillipoints(UserId user, std::int64_t millipoints) = 0;
+    // Takes points and credits `bytes` of upload in one statement; Conflict when the
+    // balance is short. Run under StatsWriter::exclusive() (it changes committed totals).
+    virtual DbResult<UserRecord> redeemMillipoints(UserId user, std::int64_t millipoints,
+                                                   std::uint64_t bytes) = 0;
 
     virtual DbResult<std::vector<AdminTokenRecord>> adminTokens() = 0;
     virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,

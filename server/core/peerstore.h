@@ -84,6 +84,8 @@ public:
     virtual void setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed) = 0;
     // Whether any client of `user` is a seeder of the torrent now.
     virtual bool isSeeding(const proto::InfoHash &infoHash, UserId user) const = 0;
+    // For every user seeding now, how many torrents it seeds (by user id).
+    virtual std::vector<std::pair<UserId, std::uint32_t>> seedingTorrentsPerUser() const = 0;
     virtual PeerStoreStats stats() const = 0;
 };
 

@@ -61,6 +61,27 @@ bool MemoryPeerStore::isSeeding(const proto::InfoHash &infoHash, core::UserId us
     return it != shard.swarms.end() && it->second->hasSeeder(user);
 }
 
+std::vector<std::pair<core::UserId, std::uint32_t>> MemoryPeerStore::seedingTorrentsPerUser() const
+{
+    std::unordered_map<core::UserId, std::uint32_t> counts;
+    std::vector<core::UserId> users;
+    for (std::size_t s = 0; s < m_shardCount; ++s) {
+        const Shard &shard = m_shards[s];
+        std::lock_guard lock(shard.lock);
+        for (const auto &[hash, swarm] : shard.swarms) {
+            users.clear();
+            swarm->seedingUsers(users);
+            std::sort(users.begin(), users.end());
+            users.erase(std::unique(users.begin(), users.end()), users.end());
+            for (const core::UserId u : users)
+                ++counts[u];
+        }
+    }
+    std::vector<std::pair<core::UserId, std::uint32_t>> out(counts.begin(), counts.end());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 proto::ScrapeEntry MemoryPeerStore::scrape(const proto::InfoHash &infoHash) const
 {
     proto::ScrapeEntry e;

@@ -44,6 +44,11 @@ public:
         return std::any_of(m_seeders.begin(), m_seeders.end(),
                            [user](const Peer &p) { return p.userId == user; });
     }
+    void seedingUsers(std::vector<core::UserId> &out) const
+    {
+        for (const Peer &p : m_seeders)
+            out.push_back(p.userId);
+    }
     bool empty() const { return m_seeders.empty() && m_leechers.empty(); }
     std::size_t size() const { return m_seeders.size() + m_leechers.size(); }
     // Checks that the index and the vectors agree (tests only).

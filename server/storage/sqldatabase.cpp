@@ -34,8 +34,8 @@ DbStatus statusOf(const QSqlError &e)
     return DbStatus::Error;
 }
 
-const QString kUserColumns =
-    QStringLiteral("id, name, passkey, uploaded, downloaded, can_leech, created_at, hnr_warnings");
+const QString kUserColumns = QStringLiteral("id, name, passkey, uploaded, downloaded, can_leech, "
+                                            "created_at, hnr_warnings, bonus_millipoints");
 const QString kTorrentColumns =
     QStringLiteral("id, info_hash, name, created_at, freeleech, freeleech_until, "
                    "upload_multiplier, download_multiplier, uploaded, downloaded, completed");
@@ -51,6 +51,7 @@ core::UserRecord readUser(const QSqlQuery &q)
     u.canLeech = q.value(5).toBool();
     u.createdAt = q.value(6).toLongLong();
     u.hnrWarnings = q.value(7).toUInt();
+    u.bonusMillipoints = q.value(8).toLongLong();
     return u;
 }
 
@@ -813,6 +814,84 @@ DbResult<core::UserRecord> SqlDatabase::clearHnrWarnings(core::UserId user)
     run([&](QSqlDatabase &db) {
         changed =
             changeOne(db, QStringLiteral("UPDATE users SET hnr_warnings = 0 WHERE id = ?"), {user});
+    });
+    if (!changed.ok())
+        return DbResult<core::UserRecord>::fail(changed.status, changed.message);
+    return this->user(user);
+}
+
+// ---- bonus points ----
+
+DbResult<std::int64_t>
+SqlDatabase::awardMillipoints(const std::vector<std::pair<core::UserId, std::int64_t>> &grants)
+{
+    DbResult<std::int64_t> r;
+    run([&](QSqlDatabase &db) {
+        const bool ok = inTransaction(db, [&] {
+            QSqlQuery q(db);
+            if (!q.prepare(QStringLiteral("UPDATE users SET bonus_millipoints = "
+                                          "bonus_millipoints + ? WHERE id = ?")))
+                return false;
+            for (const auto &[user, millis] : grants) {
+                q.bindValue(0, qlonglong(millis));
+                q.bindValue(1, user);
+                if (!q.exec())
+                    return false;
+                r.value += q.numRowsAffected();
+            }
+            return true;
+        });
+        if (!ok) {
+            r.status = DbStatus::Error;
+            r.message = db.lastError().text();
+        }
+    });
+    return r;
+}
+
+namespace {
+// After a conditional UPDATE of one user matched nothing: NotFound, or Conflict if the user
+// exists (the condition failed).
+template<typename T> DbResult<T> missOrConflict(QSqlDatabase &db, core::UserId user)
+{
+    QSqlQuery q(db);
+    if (execBound(q, QStringLiteral("SELECT 1 FROM users WHERE id = ?"), {user}) && q.next())
+        return DbResult<T>::fail(DbStatus::Conflict);
+    return DbResult<T>::fail(DbStatus::NotFound);
+}
+} // namespace
+
+DbResult<core::UserRecord> SqlDatabase::addMillipoints(core::UserId user, std::int64_t millipoints)
+{
+    DbResult<bool> changed;
+    run([&](QSqlDatabase &db) {
+        changed = changeOne(db,
+                            QStringLiteral("UPDATE users SET bonus_millipoints = bonus_millipoints "
+                                           "+ ? WHERE id = ? AND bonus_millipoints + ? >= 0"),
+                            {qlonglong(millipoints), user, qlonglong(millipoints)});
+        if (changed.status == DbStatus::NotFound)
+            changed = missOrConflict<bool>(db, user);
+    });
+    if (!changed.ok())
+        return DbResult<core::UserRecord>::fail(changed.status, changed.message);
+    return this->user(user);
+}
+
+DbResult<core::UserRecord>
+SqlDatabase::redeemMillipoints(core::UserId user, std::int64_t millipoints, std::uint64_t bytes)
+{
+    DbResult<bool> changed;
+    run([&](QSqlDatabase &db) {
+        // One statement: the points go and the credit lands together, or neither. A credit
+        // that would pass the stored maximum is refused like a short balance.
+        changed = changeOne(
+            db,
+            QStringLiteral("UPDATE users SET bonus_millipoints = bonus_millipoints - ?, "
+                           "uploaded = uploaded + ? WHERE id = ? AND bonus_millipoints >= ? "
+                           "AND uploaded <= 9223372036854775807 - ?"),
+            {qlonglong(millipoints), dbInt(bytes), user, qlonglong(millipoints), dbInt(bytes)});
+        if (changed.status == DbStatus::NotFound)
+            changed = missOrConflict<bool>(db, user);
     });
     if (!changed.ok())
         return DbResult<core::UserRecord>::fail(changed.status, changed.message);

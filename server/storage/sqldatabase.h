@@ -82,6 +82,13 @@ public:
                                                              std::uint32_t maxWarnings) override;
     core::DbResult<core::UserRecord> clearHnrWarnings(core::UserId user) override;
 
+    core::DbResult<std::int64_t>
+    awardMillipoints(const std::vector<std::pair<core::UserId, std::int64_t>> &grants) override;
+    core::DbResult<core::UserRecord> addMillipoints(core::UserId user,
+                                                    std::int64_t millipoints) override;
+    core::DbResult<core::UserRecord> redeemMillipoints(core::UserId user, std::int64_t millipoints,
+                                                       std::uint64_t bytes) override;
+
     core::DbResult<std::vector<core::AdminTokenRecord>> adminTokens() override;
     core::DbResult<core::AdminTokenRecord> insertAdminToken(const QString &name,
                                                             const QString &role,

@@ -1,7 +1,9 @@
 #include "dto.h"
 
 #include <QDateTime>
+
 #include <QJsonValue>
+#include <cmath>
 
 namespace sk::api {
 
@@ -48,6 +50,16 @@ QJsonValue optionalIso(std::int64_t unixSeconds)
 }
 } // namespace
 
+double pointsOf(std::int64_t millipoints)
+{
+    return double(millipoints) / 1000.0;
+}
+
+std::int64_t millipointsOf(double points)
+{
+    return static_cast<std::int64_t>(std::llround(points * 1000.0));
+}
+
 QString isoTime(std::int64_t unixSeconds)
 {
     return QDateTime::fromSecsSinceEpoch(unixSeconds, Qt::UTC).toString(Qt::ISODate);
@@ -64,6 +76,7 @@ QJsonObject UserDto::toJson() const
         {QStringLiteral("can_leech"), canLeech},
         {QStringLiteral("created_at"), isoTime(createdAt)},
         {QStringLiteral("hnr_warnings"), static_cast<qint64>(hnrWarnings)},
+        {QStringLiteral("bonus_points"), pointsOf(bonusMillipoints)},
     };
 }
 
@@ -84,6 +97,7 @@ std::optional<UserDto> UserDto::fromJson(const QJsonObject &o)
     u.canLeech = o.value(QStringLiteral("can_leech")).toBool(true);
     u.createdAt = parseIso(o.value(QStringLiteral("created_at")));
     u.hnrWarnings = static_cast<std::uint32_t>(o.value(QStringLiteral("hnr_warnings")).toInteger());
+    u.bonusMillipoints = millipointsOf(o.value(QStringLiteral("bonus_points")).toDouble());
     return u;
 }
 

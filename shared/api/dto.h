@@ -15,6 +15,9 @@ inline constexpr int apiVersion = 1;
 
 // ISO 8601 UTC, second precision: "2026-11-24T12:00:00Z".
 QString isoTime(std::int64_t unixSeconds);
+// Bonus points travel as numbers with three decimals; kept as thousandths.
+double pointsOf(std::int64_t millipoints);
+std::int64_t millipointsOf(double points);
 
 struct UserDto
 {
@@ -26,6 +29,7 @@ struct UserDto
     bool canLeech = true;
     std::int64_t createdAt = 0;
     std::uint32_t hnrWarnings = 0;
+    std::int64_t bonusMillipoints = 0; // "bonus_points": this / 1000, three decimals
 
     QJsonObject toJson() const;
     static std::optional<UserDto> fromJson(const QJsonObject &o);

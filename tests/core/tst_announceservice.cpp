@@ -36,6 +36,10 @@ public:
     void removeUser(core::UserId) override {}
     void setCompleted(const proto::InfoHash &, std::uint64_t) override {}
     bool isSeeding(const proto::InfoHash &, core::UserId) const override { return false; }
+    std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser() const override
+    {
+        return {};
+    }
     core::PeerStoreStats stats() const override { return {}; }
 
     core::PeerAnnounce last;

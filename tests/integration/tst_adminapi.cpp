@@ -312,10 +312,11 @@ void TestAdminApi::createUser()
     QCOMPARE(totalAfter, totalBefore + 1);
 
     const QJsonObject u = r.json;
-    const QStringList keys{QStringLiteral("can_leech"),  QStringLiteral("created_at"),
-                           QStringLiteral("downloaded"), QStringLiteral("hnr_warnings"),
-                           QStringLiteral("id"),         QStringLiteral("name"),
-                           QStringLiteral("passkey"),    QStringLiteral("uploaded")};
+    const QStringList keys{QStringLiteral("bonus_points"), QStringLiteral("can_leech"),
+                           QStringLiteral("created_at"),   QStringLiteral("downloaded"),
+                           QStringLiteral("hnr_warnings"), QStringLiteral("id"),
+                           QStringLiteral("name"),         QStringLiteral("passkey"),
+                           QStringLiteral("uploaded")};
     QCOMPARE(u.keys(), keys);
     QVERIFY(u.value(QStringLiteral("id")).toInteger() > 0);
     QCOMPARE(u.value(QStringLiteral("name")).toString(), name);

@@ -9,6 +9,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
 #include <set>
 
 using namespace sk;
@@ -31,6 +32,13 @@ public:
     bool isSeeding(const proto::InfoHash &ih, core::UserId user) const override
     {
         return seeding.count({ih.bytes[0], user}) > 0;
+    }
+    std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser() const override
+    {
+        std::map<core::UserId, std::uint32_t> n;
+        for (const auto &[torrent, user] : seeding)
+            ++n[user];
+        return {n.begin(), n.end()};
     }
     core::PeerStoreStats stats() const override { return {}; }
 
