@@ -67,6 +67,7 @@ private Q_SLOTS:
     void seederBecomesLeecherAndBack();
     void stoppedRemoves();
     void isSeedingFollowsTheSwarm();
+    void seedingTorrentsPerUser();
     void completedCountsOnce();
     void previousCounters();
     void expireDropsStalePeers();
@@ -183,6 +184,21 @@ void TestMemoryPeerStore::isSeedingFollowsTheSwarm()
     QVERIFY(!store.isSeeding(hashOf(1), 1));
     store.expire(2000);
     QVERIFY(!store.isSeeding(hashOf(1), 2)); // timed out
+}
+
+// Torrents seeded per user: a user counts once per torrent, however many clients seed it.
+void TestMemoryPeerStore::seedingTorrentsPerUser()
+{
+    MemoryPeerStore store;
+    proto::AnnounceResult out;
+    QVERIFY(store.seedingTorrentsPerUser().empty());
+    store.announce(announce(1, 1, 1, 0), out);
+    store.announce(announce(1, 1, 2, 0), out); // second client, same torrent
+    store.announce(announce(2, 1, 3, 0), out);
+    store.announce(announce(2, 2, 4, 0), out);
+    store.announce(announce(3, 3, 5, 7), out); // leeching only
+    using Counts = std::vector<std::pair<core::UserId, std::uint32_t>>;
+    QCOMPARE(store.seedingTorrentsPerUser(), (Counts{{1, 2}, {2, 1}}));
 }
 
 void TestMemoryPeerStore::stoppedRemoves()

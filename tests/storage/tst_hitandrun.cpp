@@ -3,47 +3,16 @@
 // snatches past the grace period, below the minimum seedtime and not seeding now, counts one
 // warning per flag, disables leeching at max_warnings (database and memory), never flags
 // twice; warnings clear; snatch corrections.
+#include "seedingstore.h"
 #include "server/core/hitandrun.h"
 #include "server/storage/sqldatabase.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <map>
-#include <set>
-
 using namespace sk;
 
 namespace {
-
-// A peer store that only answers who seeds what.
-class SeedingStore final : public core::PeerStore
-{
-public:
-    core::AnnounceOutcome announce(const core::PeerAnnounce &, proto::AnnounceResult &) override
-    {
-        return {};
-    }
-    proto::ScrapeEntry scrape(const proto::InfoHash &) const override { return {}; }
-    std::size_t expire(std::int64_t) override { return 0; }
-    void removeSwarm(const proto::InfoHash &) override {}
-    void removeUser(core::UserId) override {}
-    void setCompleted(const proto::InfoHash &, std::uint64_t) override {}
-    bool isSeeding(const proto::InfoHash &ih, core::UserId user) const override
-    {
-        return seeding.count({ih.bytes[0], user}) > 0;
-    }
-    std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser() const override
-    {
-        std::map<core::UserId, std::uint32_t> n;
-        for (const auto &[torrent, user] : seeding)
-            ++n[user];
-        return {n.begin(), n.end()};
-    }
-    core::PeerStoreStats stats() const override { return {}; }
-
-    std::set<std::pair<unsigned char, core::UserId>> seeding; // (info_hash byte, user)
-};
 
 constexpr std::int64_t kStart = 1'700'000'000;
 constexpr std::int64_t kDay = 86400;
@@ -85,7 +54,7 @@ private:
     QTemporaryDir m_dir;
     std::unique_ptr<storage::SqlDatabase> m_db;
     std::unique_ptr<core::Registry> m_registry;
-    SeedingStore m_store;
+    itest::SeedingStore m_store;
     core::ManualClock m_clock{kStart};
     std::vector<core::UserId> m_users;
     std::vector<core::TorrentId> m_torrents; // torrent i has info_hash hashOf(i)
