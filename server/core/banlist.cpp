@@ -29,8 +29,11 @@ void BanList::put(const Ban &ban)
     Level *l = level(r.network.v6, r.prefixLength);
     if (!l) {
         m_levels.push_back(Level{r.network.v6, r.prefixLength, {}});
+        // Most specific first; IPv4 before IPv6 at the same length (levels are unique).
         std::sort(m_levels.begin(), m_levels.end(), [](const Level &a, const Level &b) {
-            return a.prefixLength > b.prefixLength || (a.prefixLength == b.prefixLength && b.v6);
+            if (a.prefixLength != b.prefixLength)
+                return a.prefixLength > b.prefixLength;
+            return !a.v6 && b.v6;
         });
         l = level(r.network.v6, r.prefixLength);
     }
