@@ -145,11 +145,8 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         return ApiReply{200, QJsonObject{{QStringLiteral("records"), qint64(f.records)},
                                          {QStringLiteral("committed"), qint64(f.committed)}}};
     });
-    add(M::Get, "/admin/snatches", [this](const auto &r, const auto &) {
-        core::SnatchFilter f;
-        f.hnrOnly = r.query().queryItemValue(QStringLiteral("hnr")) == QLatin1String("true");
-        return listSnatches(r, f);
-    });
+    add(M::Get, "/admin/snatches",
+        [this](const auto &r, const auto &) { return listSnatches(r, {}); });
     add(M::Get, "/admin/snatches/:id",
         [this](const auto &, const auto &p) { return getSnatch(p[0]); });
     add(M::Put, "/admin/snatches/:id",
@@ -783,10 +780,12 @@ ApiReply AdminServer::getBan(const QString &ip)
     if (!range)
         return badRange(400, QStringLiteral("the address"), ip);
     const std::int64_t now = m_access.now();
-    // The ban on exactly this address or range; for an address, else the ban covering it.
+    // The ban in force on exactly this address or range; for an address, else the ban in
+    // force covering it; else an expired one on exactly it (until cleanup).
     auto ban = m_access.bans().find(*range);
-    if (!ban && range->isHost())
-        ban = m_access.bans().match(range->network, now);
+    if ((!ban || !ban->activeAt(now)) && range->isHost())
+        if (auto covering = m_access.bans().match(range->network, now))
+            ban = covering;
     if (!ban)
         return apiError(404, "not_found", QStringLiteral("no ban on or covering ") + ip);
     return {200, banDto(*ban, now).toJson()};
@@ -1003,6 +1002,7 @@ ApiReply AdminServer::listSnatches(const QHttpServerRequest &r, core::SnatchFilt
     if (q.hasQueryItem(QStringLiteral("hnr")) && hnr != QLatin1String("true") &&
         hnr != QLatin1String("false"))
         return apiError(400, "invalid_parameter", QStringLiteral("hnr must be true or false"));
+    filter.hnrOnly = filter.hnrOnly || hnr == QLatin1String("true");
     const auto snatches = m_db.snatches(filter, p.page);
     const auto total = m_db.snatchCount(filter);
     if (!snatches.ok() || !total.ok())
@@ -1194,7 +1194,11 @@ ApiReply AdminServer::bonusStats()
                         {QStringLiteral("interval"), qint64(s.interval)},
                         {QStringLiteral("bytes_per_point"), qint64(s.bytesPerPoint)},
                         {QStringLiteral("awards"), qint64(m_bonus.awards())},
-                        {QStringLiteral("last_award_at"), api::isoTime(m_bonus.lastAwardAt())},
+                        {QStringLiteral("last_award_at"),
+                         m_bonus.awards() ? QJsonValue(api::isoTime(m_bonus.lastAwardAt()))
+                                          : QJsonValue(QJsonValue::Null)},
+                        // the next award pays the time since this moment
+                        {QStringLiteral("counting_since"), api::isoTime(m_bonus.lastAwardAt())},
                         {QStringLiteral("last_award"),
                          QJsonObject{{QStringLiteral("users"), qint64(last.users)},
                                      {QStringLiteral("torrents"), qint64(last.torrents)},

@@ -206,8 +206,9 @@ const std::vector<Field> &fields()
             "with /admin/whitelist; an empty whitelist allows every client).",
             [](Config &c) -> bool & { return c.tracker.enforceClientWhitelist; }));
         t.push_back(intField("hnr.min_seedtime", 0, 31536000,
-                             "Seconds a snatch must be seeded within the grace period, or it "
-                             "is a hit-and-run. 0 turns the hit-and-run rule off.",
+                             "Seconds of seeding a snatch needs; once the grace period after "
+                             "completion has passed, a snatch short of it whose user is not "
+                             "seeding is a hit-and-run. 0 turns the rule off.",
                              [](Config &c) -> std::uint32_t & { return c.hnr.minSeedtime; }));
         t.push_back(intField("hnr.grace_period", 0, 31536000,
                              "Seconds after completing a torrent before the rule looks at it.",

@@ -97,8 +97,8 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->stats->setCommitObserver(
         [registry = &p->registry](const core::StatsBatch &b) { registry->addUserTotals(b.users); });
 
-    p->hnr =
-        std::make_unique<core::HitAndRun>(*p->db, p->registry, *p->peers, p->clock, m_config.hnr);
+    p->hnr = std::make_unique<core::HitAndRun>(*p->db, p->registry, *p->peers, p->clock,
+                                               m_config.hnr, p->stats.get());
     p->bonus =
         std::make_unique<core::Bonus>(*p->db, p->registry, *p->peers, p->clock, m_config.bonus);
     p->tokens = std::make_unique<admin::TokenStore>(*p->db);

@@ -21,8 +21,15 @@ DbStatus AccessControl::load(QString *error)
         *error = clients.message;
         return clients.status;
     }
-    for (const AllowedClient &c : clients.value)
+    for (const AllowedClient &c : clients.value) {
+        // A row this server did not write might be empty or longer than a peer_id.
+        if (!AllowedClient::validPrefix(c.prefix)) {
+            qWarning("access: client_whitelist prefix %s is not a valid peer_id prefix; skipped",
+                     c.prefix.toHex().constData());
+            continue;
+        }
         m_clients.put(c);
+    }
     return DbStatus::Ok;
 }
 
@@ -31,6 +38,12 @@ DbResult<Ban> AccessControl::addBan(const proto::IpRange &range, const QString &
 {
     DbResult<Ban> r;
     r.value = Ban{range, reason, m_clock.now(), expiresAt};
+    // An expired ban not cleaned up yet no longer counts: a new one replaces it.
+    if (const auto old = m_bans.find(range); old && !old->activeAt(r.value.createdAt)) {
+        const DbStatus gone = removeBan(range);
+        if (gone != DbStatus::Ok && gone != DbStatus::NotFound)
+            return DbResult<Ban>::fail(gone);
+    }
     r.status = m_db.insertBan(r.value);
     if (r.ok())
         m_bans.put(r.value);

@@ -25,7 +25,12 @@ DbResult<BonusAward> Bonus::award()
     // Thousandths per seeded torrent for the elapsed time, rounded down.
     const double perTorrent = m_settings.pointsPerHour * 1000.0 * double(r.value.elapsed) / 3600.0;
     std::vector<std::pair<UserId, std::int64_t>> grants;
-    for (const auto &[user, torrents] : m_peers.seedingTorrentsPerUser()) {
+    // Only registered torrents pay: with enforce_registration off anyone could seed
+    // made-up info_hashes.
+    const auto registered = [this](const proto::InfoHash &ih) {
+        return m_registry.torrentId(ih).has_value();
+    };
+    for (const auto &[user, torrents] : m_peers.seedingTorrentsPerUser(registered)) {
         const auto millis = static_cast<std::int64_t>(std::floor(perTorrent * torrents));
         if (millis <= 0)
             continue;

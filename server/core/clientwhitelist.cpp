@@ -28,6 +28,8 @@ void ClientWhitelist::reindex()
 
 void ClientWhitelist::put(const AllowedClient &client)
 {
+    if (!AllowedClient::validPrefix(client.prefix))
+        return; // never index a prefix longer than a peer_id (or empty)
     std::unique_lock lock(m_lock);
     m_clients.insert_or_assign(client.prefix, client);
     reindex();

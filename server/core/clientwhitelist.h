@@ -33,7 +33,7 @@ struct AllowedClient
 class ClientWhitelist
 {
 public:
-    void put(const AllowedClient &client); // insert or replace
+    void put(const AllowedClient &client); // insert or replace; an invalid prefix is ignored
     bool remove(const QByteArray &prefix);
     std::optional<AllowedClient> find(const QByteArray &prefix) const;
     std::vector<AllowedClient> all() const; // by prefix

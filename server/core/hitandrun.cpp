@@ -3,8 +3,9 @@
 namespace sk::core {
 
 HitAndRun::HitAndRun(Database &db, Registry &registry, const PeerStore &peers, const Clock &clock,
-                     const HitAndRunSettings &settings)
-    : m_db(db), m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings)
+                     const HitAndRunSettings &settings, StatsWriter *stats)
+    : m_db(db), m_registry(registry), m_peers(peers), m_clock(clock), m_settings(settings),
+      m_stats(stats)
 {}
 
 DbResult<HitAndRunReport> HitAndRun::check()
@@ -12,6 +13,9 @@ DbResult<HitAndRunReport> HitAndRun::check()
     DbResult<HitAndRunReport> r;
     if (m_settings.minSeedtime == 0)
         return r;
+    if (m_stats && !m_stats->flush().ok)
+        return DbResult<HitAndRunReport>::fail(
+            DbStatus::Error, QStringLiteral("pending stats could not be committed; no check"));
     const std::int64_t now = m_clock.now();
     auto due = m_db.hitAndRunCandidates(now - std::int64_t(m_settings.gracePeriod),
                                         m_settings.minSeedtime);

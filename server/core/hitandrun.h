@@ -6,6 +6,7 @@
 #include "database.h"
 #include "peerstore.h"
 #include "registry.h"
+#include "statswriter.h"
 
 #include <cstdint>
 
@@ -30,8 +31,10 @@ struct HitAndRunReport
 class HitAndRun
 {
 public:
+    // `stats`, when given, is flushed before each check, so that seeding time reported up to
+    // then counts (a check must not flag a seeder whose last stretch is still pending).
     HitAndRun(Database &db, Registry &registry, const PeerStore &peers, const Clock &clock,
-              const HitAndRunSettings &settings);
+              const HitAndRunSettings &settings, StatsWriter *stats = nullptr);
 
     const HitAndRunSettings &settings() const { return m_settings; }
     // Flags what is due now. The database changes in one transaction, then memory follows.
@@ -45,6 +48,7 @@ private:
     const PeerStore &m_peers;
     const Clock &m_clock;
     HitAndRunSettings m_settings;
+    StatsWriter *m_stats;
 };
 
 } // namespace sk::core

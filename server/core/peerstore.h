@@ -6,6 +6,7 @@
 #include "shared/protocol/announce.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -84,8 +85,10 @@ public:
     virtual void setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed) = 0;
     // Whether any client of `user` is a seeder of the torrent now.
     virtual bool isSeeding(const proto::InfoHash &infoHash, UserId user) const = 0;
-    // For every user seeding now, how many torrents it seeds (by user id).
-    virtual std::vector<std::pair<UserId, std::uint32_t>> seedingTorrentsPerUser() const = 0;
+    // For every user seeding now, how many torrents it seeds (by user id), counting only
+    // torrents for which `counted` is true.
+    virtual std::vector<std::pair<UserId, std::uint32_t>>
+    seedingTorrentsPerUser(const std::function<bool(const proto::InfoHash &)> &counted) const = 0;
     virtual PeerStoreStats stats() const = 0;
 };
 

@@ -61,7 +61,8 @@ bool MemoryPeerStore::isSeeding(const proto::InfoHash &infoHash, core::UserId us
     return it != shard.swarms.end() && it->second->hasSeeder(user);
 }
 
-std::vector<std::pair<core::UserId, std::uint32_t>> MemoryPeerStore::seedingTorrentsPerUser() const
+std::vector<std::pair<core::UserId, std::uint32_t>> MemoryPeerStore::seedingTorrentsPerUser(
+    const std::function<bool(const proto::InfoHash &)> &counted) const
 {
     std::unordered_map<core::UserId, std::uint32_t> counts;
     std::vector<core::UserId> users;
@@ -69,6 +70,8 @@ std::vector<std::pair<core::UserId, std::uint32_t>> MemoryPeerStore::seedingTorr
         const Shard &shard = m_shards[s];
         std::lock_guard lock(shard.lock);
         for (const auto &[hash, swarm] : shard.swarms) {
+            if (!counted(hash))
+                continue;
             users.clear();
             swarm->seedingUsers(users);
             std::sort(users.begin(), users.end());

@@ -26,7 +26,8 @@ public:
     void removeUser(core::UserId user) override;
     void setCompleted(const proto::InfoHash &infoHash, std::uint64_t completed) override;
     bool isSeeding(const proto::InfoHash &infoHash, core::UserId user) const override;
-    std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser() const override;
+    std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser(
+        const std::function<bool(const proto::InfoHash &)> &counted) const override;
     core::PeerStoreStats stats() const override;
 
     class Swarm;

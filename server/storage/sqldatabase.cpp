@@ -919,6 +919,26 @@ DbResult<std::vector<core::Ban>> SqlDatabase::bans()
     });
     if (!rows.ok())
         return DbResult<std::vector<core::Ban>>::fail(rows.status, rows.message);
+    // Updates and deletes name a ban by its canonical text: rewrite rows written otherwise
+    // (by hand, say "2001:DB8::/32"), dropping one that duplicates a canonical row.
+    run([&](QSqlDatabase &db) {
+        QSqlQuery names(db);
+        names.setForwardOnly(true);
+        if (!names.exec(QStringLiteral("SELECT ip FROM ip_bans")))
+            return;
+        std::vector<std::pair<QString, QString>> rename;
+        while (names.next()) {
+            const QString text = names.value(0).toString();
+            if (const auto range = proto::IpRange::parse(text); range && range->toString() != text)
+                rename.emplace_back(text, range->toString());
+        }
+        names.finish();
+        for (const auto &[from, to] : rename) {
+            QSqlQuery q(db);
+            if (!execBound(q, QStringLiteral("UPDATE ip_bans SET ip = ? WHERE ip = ?"), {to, from}))
+                execBound(q, QStringLiteral("DELETE FROM ip_bans WHERE ip = ?"), {from});
+        }
+    });
     DbResult<std::vector<core::Ban>> r;
     for (auto &b : rows.value)
         if (b)

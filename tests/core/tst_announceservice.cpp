@@ -36,7 +36,8 @@ public:
     void removeUser(core::UserId) override {}
     void setCompleted(const proto::InfoHash &, std::uint64_t) override {}
     bool isSeeding(const proto::InfoHash &, core::UserId) const override { return false; }
-    std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser() const override
+    std::vector<std::pair<core::UserId, std::uint32_t>>
+    seedingTorrentsPerUser(const std::function<bool(const proto::InfoHash &)> &) const override
     {
         return {};
     }

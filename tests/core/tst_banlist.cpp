@@ -117,6 +117,28 @@ private Q_SLOTS:
         QVERIFY(!l.banned(ip("192.0.2.1"), kNow));
     }
 
+    // Many prefix lengths of both families (more levels than a sort handles by insertion):
+    // each address matches its most specific ban.
+    void manyLevels()
+    {
+        core::BanList l;
+        const auto level = [&l](const char *address, int len) {
+            l.put(core::Ban{proto::IpRange{proto::masked(ip(address), len), len}, {}, kNow, 0});
+        };
+        for (int len = 8; len <= 32; ++len)
+            level("10.255.255.255", len);
+        for (int len = 16; len <= 128; len += 4)
+            level("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", len);
+        QCOMPARE(l.size(), std::size_t(25 + 29));
+        QCOMPARE(l.match(ip("10.255.255.255"), kNow)->range.prefixLength, 32);
+        QCOMPARE(l.match(ip("10.255.255.0"), kNow)->range.prefixLength, 24);
+        QCOMPARE(l.match(ip("10.0.0.1"), kNow)->range.prefixLength, 8);
+        QCOMPARE(l.match(ip("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"), kNow)->range.prefixLength,
+                 128);
+        QCOMPARE(l.match(ip("2001:db8:ffff::"), kNow)->range.prefixLength, 48);
+        QVERIFY(!l.banned(ip("11.0.0.1"), kNow));
+    }
+
     void allIsOrdered()
     {
         core::BanList l;

@@ -191,14 +191,18 @@ void TestMemoryPeerStore::seedingTorrentsPerUser()
 {
     MemoryPeerStore store;
     proto::AnnounceResult out;
-    QVERIFY(store.seedingTorrentsPerUser().empty());
+    const auto all = [](const proto::InfoHash &) { return true; };
+    QVERIFY(store.seedingTorrentsPerUser(all).empty());
     store.announce(announce(1, 1, 1, 0), out);
     store.announce(announce(1, 1, 2, 0), out); // second client, same torrent
     store.announce(announce(2, 1, 3, 0), out);
     store.announce(announce(2, 2, 4, 0), out);
     store.announce(announce(3, 3, 5, 7), out); // leeching only
     using Counts = std::vector<std::pair<core::UserId, std::uint32_t>>;
-    QCOMPARE(store.seedingTorrentsPerUser(), (Counts{{1, 2}, {2, 1}}));
+    QCOMPARE(store.seedingTorrentsPerUser(all), (Counts{{1, 2}, {2, 1}}));
+    // Only the torrents asked for count.
+    const auto firstOnly = [](const proto::InfoHash &ih) { return ih == hashOf(1); };
+    QCOMPARE(store.seedingTorrentsPerUser(firstOnly), (Counts{{1, 1}}));
 }
 
 void TestMemoryPeerStore::stoppedRemoves()

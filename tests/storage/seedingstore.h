@@ -24,7 +24,8 @@ public:
     {
         return seeding.count({ih.bytes[0], user}) > 0;
     }
-    std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser() const override
+    std::vector<std::pair<core::UserId, std::uint32_t>>
+    seedingTorrentsPerUser(const std::function<bool(const proto::InfoHash &)> &) const override
     {
         std::map<core::UserId, std::uint32_t> n;
         for (const auto &[torrent, user] : seeding)

@@ -152,6 +152,39 @@ private Q_SLOTS:
         QVERIFY2(err.contains(QStringLiteral("newer")), qPrintable(err));
     }
 
+    // Ban rows written by hand in another spelling are loaded, rewritten to the canonical
+    // text (so the API can name them), and a duplicate of a canonical row is dropped.
+    void banRowsMadeCanonical()
+    {
+        QString err;
+        {
+            auto db = storage::SqlDatabase::open({QStringLiteral("QSQLITE"), m_path}, &err);
+            QVERIFY(db);
+            QCOMPARE(db->insertBan({*proto::IpRange::parse(u"10.0.0.0/8"), {}, 1, 0}),
+                     core::DbStatus::Ok);
+        }
+        {
+            QSqlDatabase raw =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw2"));
+            raw.setDatabaseName(m_path);
+            QVERIFY(raw.open());
+            QSqlQuery q(raw);
+            for (const char *ip : {"2001:DB8::/32", "::ffff:10.0.0.0/104", "bogus"})
+                QVERIFY(q.exec(QStringLiteral("INSERT INTO ip_bans (ip, created_at) VALUES "
+                                              "('%1', 1)")
+                                   .arg(QLatin1String(ip))));
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("raw2"));
+        auto db = storage::SqlDatabase::open({QStringLiteral("QSQLITE"), m_path}, &err);
+        QVERIFY(db);
+        const auto bans = db->bans();
+        QVERIFY(bans.ok());
+        QCOMPARE(bans.value.size(), 3u); // "bogus" is skipped
+        QCOMPARE(db->deleteBan(*proto::IpRange::parse(u"2001:db8::/32")), core::DbStatus::Ok);
+        QCOMPARE(db->bans().value.size(), 1u); // the mapped duplicate of 10.0.0.0/8 went too
+    }
+
 private:
     QTemporaryDir m_dir;
     QString m_path;
