@@ -103,9 +103,11 @@ ApiReply badDuration()
 AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                          core::AnnounceService &service, TokenStore &tokens,
                          core::StatsWriter &stats, core::AccessControl &access,
-                         core::HitAndRun &hnr, core::Bonus &bonus, const AdminSettings &settings)
+                         core::HitAndRun &hnr, core::Bonus &bonus, core::RateLimiter &limiter,
+                         const AdminSettings &settings)
     : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
-      m_stats(stats), m_access(access), m_hnr(hnr), m_bonus(bonus), m_settings(settings)
+      m_stats(stats), m_access(access), m_hnr(hnr), m_bonus(bonus), m_limiter(limiter),
+      m_settings(settings)
 {
     using M = QHttpServerRequest::Method;
     add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
@@ -168,6 +170,12 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &) { return checkHitAndRuns(); });
     add(M::Post, "/admin/users/:id/warnings/clear",
         [this](const auto &, const auto &p) { return clearWarnings(p[0]); });
+    add(M::Get, "/admin/ratelimits",
+        [this](const auto &, const auto &) { return rateLimitStats(); });
+    add(M::Get, "/admin/ratelimits/:ip",
+        [this](const auto &, const auto &p) { return rateLimitState(p[0]); });
+    add(M::Delete, "/admin/ratelimits/:ip",
+        [this](const auto &, const auto &p) { return rateLimitReset(p[0]); });
     add(M::Get, "/admin/bonus/stats", [this](const auto &, const auto &) { return bonusStats(); });
     add(M::Post, "/admin/bonus/calculate",
         [this](const auto &, const auto &) { return bonusCalculate(); });
@@ -240,6 +248,13 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
                         static_cast<QHttpServerResponder::StatusCode>(reply.status));
     };
 
+    // A flood is refused before anything else, token checks included.
+    if (const auto ip = proto::IpAddress::fromHostAddress(request.remoteAddress());
+        ip && !m_limiter.allow(*ip, core::RateKind::Admin)) {
+        send(apiError(429, "rate_limited",
+                      QStringLiteral("too many requests from this address; retry later")));
+        return;
+    }
     // Authentication first: without a token, nothing about the API is revealed.
     QByteArray token = request.value("x-admin-token");
     const QByteArray auth = request.value("authorization");
@@ -1274,6 +1289,76 @@ ApiReply AdminServer::redeemPoints(const QHttpServerRequest &r, const QString &i
                  toDto(u.value).toJson().value(QStringLiteral("uploaded")));
         return {200, o};
     });
+}
+
+// ---- rate limits ----
+
+ApiReply AdminServer::rateLimitStats()
+{
+    const core::RateLimiter::Stats st = m_limiter.stats();
+    const core::RateLimitSettings &s = m_limiter.settings();
+    QJsonObject limits;
+    for (int k = 0; k < core::kRateKinds; ++k) {
+        const core::Bucket &b = s.buckets[std::size_t(k)];
+        limits.insert(QLatin1String(core::rateKindName(core::RateKind(k))),
+                      QJsonObject{{QStringLiteral("rate"), b.rate},
+                                  {QStringLiteral("burst"), b.burst},
+                                  {QStringLiteral("limited"), qint64(st.limited[std::size_t(k)])}});
+    }
+    QJsonArray exempt;
+    for (const auto &r : core::parseRangeList(s.exempt).value_or(std::vector<proto::IpRange>{}))
+        exempt.append(r.toString());
+    return {200, QJsonObject{{QStringLiteral("enabled"), s.enabled},
+                             {QStringLiteral("tracked"), qint64(st.tracked)},
+                             {QStringLiteral("max_tracked"), qint64(s.maxTracked)},
+                             {QStringLiteral("untracked"), qint64(st.untracked)},
+                             {QStringLiteral("exempt"), exempt},
+                             {QStringLiteral("limits"), limits}}};
+}
+
+namespace {
+std::optional<proto::IpAddress> plainAddress(const QString &text)
+{
+    const auto r = proto::IpRange::parse(text);
+    if (!r || !r->isHost())
+        return std::nullopt;
+    return r->network;
+}
+
+ApiReply badAddress()
+{
+    return apiError(400, "invalid_parameter",
+                    QStringLiteral("expected one IPv4 or IPv6 address, e.g. 203.0.113.7"));
+}
+} // namespace
+
+ApiReply AdminServer::rateLimitState(const QString &ip)
+{
+    const auto address = plainAddress(ip);
+    if (!address)
+        return badAddress();
+    const auto state = m_limiter.state(*address);
+    QJsonObject tokens;
+    for (int k = 0; k < core::kRateKinds; ++k)
+        tokens.insert(QLatin1String(core::rateKindName(core::RateKind(k))),
+                      state ? state->tokens[std::size_t(k)]
+                            : m_limiter.settings().buckets[std::size_t(k)].burst);
+    return {200, QJsonObject{{QStringLiteral("ip"), address->toString()},
+                             {QStringLiteral("exempt"), m_limiter.exempt(*address)},
+                             {QStringLiteral("tracked"), state.has_value()},
+                             {QStringLiteral("tokens"), tokens}}};
+}
+
+ApiReply AdminServer::rateLimitReset(const QString &ip)
+{
+    const auto address = plainAddress(ip);
+    if (!address)
+        return badAddress();
+    if (!m_limiter.reset(*address))
+        return apiError(404, "not_found",
+                        QStringLiteral("no rate-limit state for ") + address->toString());
+    return {200, QJsonObject{{QStringLiteral("ip"), address->toString()},
+                             {QStringLiteral("reset"), true}}};
 }
 
 } // namespace sk::admin

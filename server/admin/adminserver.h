@@ -42,7 +42,7 @@ public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                 core::AnnounceService &service, TokenStore &tokens, core::StatsWriter &stats,
                 core::AccessControl &access, core::HitAndRun &hnr, core::Bonus &bonus,
-                const AdminSettings &settings);
+                core::RateLimiter &limiter, const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -86,6 +86,9 @@ private:
     ApiReply deleteSnatch(const QString &id);
     ApiReply checkHitAndRuns();
     ApiReply clearWarnings(const QString &id);
+    ApiReply rateLimitStats();
+    ApiReply rateLimitState(const QString &ip);
+    ApiReply rateLimitReset(const QString &ip);
     ApiReply bonusStats();
     ApiReply bonusCalculate();
     ApiReply getPoints(const QString &id);
@@ -110,6 +113,7 @@ private:
     core::AccessControl &m_access;
     core::HitAndRun &m_hnr;
     core::Bonus &m_bonus;
+    core::RateLimiter &m_limiter;
     AdminSettings m_settings;
     QHttpServer m_server;
     std::vector<Route> m_routes;

@@ -232,6 +232,43 @@ const std::vector<Field> &fields()
         t.push_back(intField("bonus.bytes_per_point", 1, std::int64_t(1) << 50,
                              "Upload credit in bytes one point redeems for.",
                              [](Config &c) -> std::uint64_t & { return c.bonus.bytesPerPoint; }));
+        t.push_back(boolField("ratelimit.enabled",
+                              "Token buckets per client address for announces, scrapes and the "
+                              "admin API; over the limit: a failure reason, or HTTP 429.",
+                              [](Config &c) -> bool & { return c.rateLimit.enabled; }));
+        t.push_back(doubleField("ratelimit.announce_rate", 0.01, 100000.0,
+                                "Announces per second one address may sustain.",
+                                [](Config &c) -> double & { return c.rateLimit.buckets[0].rate; }));
+        t.push_back(
+            doubleField("ratelimit.announce_burst", 1.0, 1000000.0,
+                        "Announces one address may send at once (bucket size).",
+                        [](Config &c) -> double & { return c.rateLimit.buckets[0].burst; }));
+        t.push_back(doubleField("ratelimit.scrape_rate", 0.01, 100000.0,
+                                "Scrapes per second one address may sustain.",
+                                [](Config &c) -> double & { return c.rateLimit.buckets[1].rate; }));
+        t.push_back(
+            doubleField("ratelimit.scrape_burst", 1.0, 1000000.0,
+                        "Scrapes one address may send at once (bucket size).",
+                        [](Config &c) -> double & { return c.rateLimit.buckets[1].burst; }));
+        t.push_back(doubleField("ratelimit.admin_rate", 0.01, 100000.0,
+                                "Admin requests per second one address may sustain.",
+                                [](Config &c) -> double & { return c.rateLimit.buckets[2].rate; }));
+        t.push_back(
+            doubleField("ratelimit.admin_burst", 1.0, 1000000.0,
+                        "Admin requests one address may send at once (bucket size).",
+                        [](Config &c) -> double & { return c.rateLimit.buckets[2].burst; }));
+        t.push_back(stringField(
+            "ratelimit.exempt", "Comma-separated addresses and CIDR ranges that are never limited.",
+            [](Config &c) -> QString & { return c.rateLimit.exempt; },
+            [](const QString &v) {
+                return core::parseRangeList(v) ? QString()
+                                               : QStringLiteral("not a list of addresses or "
+                                                                "ranges (e.g. 127.0.0.0/8, ::1)");
+            }));
+        t.push_back(intField("ratelimit.max_tracked", 1000, 100000000,
+                             "Addresses whose buckets are held at once; when full (after "
+                             "dropping idle ones) new addresses pass untracked.",
+                             [](Config &c) -> std::size_t & { return c.rateLimit.maxTracked; }));
 
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",

@@ -4,6 +4,7 @@
 
 #include "server/core/bonus.h"
 #include "server/core/hitandrun.h"
+#include "server/core/ratelimiter.h"
 #include "server/core/trackersettings.h"
 #include "server/net/httplistener.h"
 #include "server/net/udplistener.h"
@@ -28,6 +29,7 @@ struct Config
     core::TrackerSettings tracker;
     core::HitAndRunSettings hnr;
     core::BonusSettings bonus;
+    core::RateLimitSettings rateLimit;
     net::HttpSettings http;
     net::UdpSettings udp;
 

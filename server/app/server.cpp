@@ -35,6 +35,7 @@ struct Server::Parts
     core::Registry registry;
     core::BanList bans;
     core::ClientWhitelist clients;
+    std::unique_ptr<core::RateLimiter> limiter;
     std::unique_ptr<storage::SqlDatabase> db;
     std::unique_ptr<peers::MemoryPeerStore> peers;
     core::StatsLedger ledger;
@@ -77,9 +78,10 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         return false;
 
     p->peers = std::make_unique<peers::MemoryPeerStore>();
-    p->service = std::make_unique<core::AnnounceService>(p->registry, *p->peers, p->clock,
-                                                         m_config.tracker, &p->ledger,
-                                                         core::AccessLists{&p->bans, &p->clients});
+    p->limiter = std::make_unique<core::RateLimiter>(m_config.rateLimit);
+    p->service = std::make_unique<core::AnnounceService>(
+        p->registry, *p->peers, p->clock, m_config.tracker, &p->ledger,
+        core::AccessLists{&p->bans, &p->clients, p->limiter.get()});
     p->directory = std::make_unique<core::Directory>(*p->db, p->registry, *p->peers, p->clock);
     if (p->directory->load(error) != core::DbStatus::Ok)
         return false;
@@ -108,7 +110,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
     p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
                                                     *p->tokens, *p->stats, *p->access, *p->hnr,
-                                                    *p->bonus, as);
+                                                    *p->bonus, *p->limiter, as);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
@@ -135,6 +137,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         // resident inside its arenas. Hand whole free pages back so RSS follows live peers.
         malloc_trim(0); // about 1-3 ms with 1M peers, measured under load
 #endif
+        raw->limiter->sweep(); // idle addresses: their buckets are full again
         // Expired bans stopped applying at their expiry; here their rows go.
         const auto removed = raw->access->removeExpiredBans();
         if (!removed.ok())

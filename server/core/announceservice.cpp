@@ -52,10 +52,15 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     m_counters.announces.fetch_add(1, std::memory_order_relaxed);
     const std::int64_t now = m_clock.now();
     UserInfo user;
-    // A banned address learns nothing else, not even whether its passkey is valid.
-    TrackerError error = banned(request.clientIp, request.claimedIp, now)
-                             ? TrackerError::BannedAddress
-                             : authenticate(request.passkey, user);
+    // A flood is refused before any lookup; a banned address learns nothing else, not even
+    // whether its passkey is valid.
+    TrackerError error = TrackerError::None;
+    if (m_access.limiter && !m_access.limiter->allow(request.clientIp, RateKind::Announce))
+        error = TrackerError::RateLimited;
+    else if (banned(request.clientIp, request.claimedIp, now))
+        error = TrackerError::BannedAddress;
+    else
+        error = authenticate(request.passkey, user);
     if (error == TrackerError::None && m_settings.enforceClientWhitelist && m_access.clients &&
         !m_access.clients->allows(request.peerId))
         error = TrackerError::ClientNotAllowed;
@@ -140,7 +145,9 @@ TrackerError AnnounceService::scrape(const proto::ScrapeRequest &request, bool a
     m_counters.scrapes.fetch_add(1, std::memory_order_relaxed);
     UserInfo user;
     TrackerError error = TrackerError::None;
-    if (banned(request.clientIp, std::nullopt, m_clock.now()))
+    if (m_access.limiter && !m_access.limiter->allow(request.clientIp, RateKind::Scrape))
+        error = TrackerError::RateLimited;
+    else if (banned(request.clientIp, std::nullopt, m_clock.now()))
         error = TrackerError::BannedAddress;
     else if (!anonymous || request.passkey)
         error = authenticate(request.passkey, user);

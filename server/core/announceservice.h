@@ -7,6 +7,7 @@
 #include "clientwhitelist.h"
 #include "clock.h"
 #include "peerstore.h"
+#include "ratelimiter.h"
 #include "registry.h"
 #include "shared/protocol/announce.h"
 #include "trackersettings.h"
@@ -28,6 +29,7 @@ struct AccessLists
 {
     const BanList *bans = nullptr;
     const ClientWhitelist *clients = nullptr;
+    RateLimiter *limiter = nullptr;
 };
 
 class AnnounceService

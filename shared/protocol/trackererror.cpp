@@ -64,6 +64,8 @@ const char *failureReason(TrackerError e)
     case TrackerError::ClientNotAllowed:
         return "your BitTorrent client is not allowed on this tracker; see its list of allowed "
                "clients";
+    case TrackerError::RateLimited:
+        return "too many requests from your address; slow down and announce again later";
     case TrackerError::Internal:
         return "internal tracker error";
     }

@@ -40,6 +40,7 @@ enum class TrackerError : unsigned char
     RatioTooLow,      // below the minimum ratio past the grace bytes: seeding only
     BannedAddress,    // the address (or its range) is banned
     ClientNotAllowed, // the peer_id names a client the whitelist does not list
+    RateLimited,      // the address sent more requests than its token bucket allows
     // server side
     Internal,
 };
