@@ -26,6 +26,12 @@ ApiReply apiError(int status, const char *code, const QString &message)
 
 namespace {
 
+// The reply to a successful DELETE of the row `id`.
+ApiReply deletedReply(qint64 id)
+{
+    return {200, QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("deleted"), true}}};
+}
+
 ApiReply dbError(DbStatus s, const QString &what, const QString &message = {})
 {
     switch (s) {
@@ -170,6 +176,9 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &) { return checkHitAndRuns(); });
     add(M::Post, "/admin/users/:id/warnings/clear",
         [this](const auto &, const auto &p) { return clearWarnings(p[0]); });
+    add(M::Get, "/admin/cheats", [this](const auto &r, const auto &) { return listCheats(r); });
+    add(M::Delete, "/admin/cheats/:id",
+        [this](const auto &, const auto &p) { return deleteCheat(p[0]); });
     add(M::Get, "/admin/ratelimits",
         [this](const auto &, const auto &) { return rateLimitStats(); });
     add(M::Get, "/admin/ratelimits/:ip",
@@ -411,8 +420,7 @@ ApiReply AdminServer::deleteUser(const QString &id)
     const DbStatus s = m_directory.deleteUser(*uid);
     if (s != DbStatus::Ok)
         return dbError(s, QStringLiteral("user"));
-    return {200, QJsonObject{{QStringLiteral("id"), static_cast<qint64>(*uid)},
-                             {QStringLiteral("deleted"), true}}};
+    return deletedReply(*uid);
 }
 
 ApiReply AdminServer::resetUser(const QString &id)
@@ -966,7 +974,7 @@ ApiReply AdminServer::removeAllowedClient(const QString &prefixText)
 // ---- snatches and hit-and-run ----
 
 namespace {
-std::optional<std::int64_t> parseSnatchId(const QString &s)
+std::optional<std::int64_t> parseRowId(const QString &s)
 {
     bool ok = false;
     const qlonglong v = s.toLongLong(&ok);
@@ -1053,7 +1061,7 @@ ApiReply AdminServer::listTorrentSnatches(const QHttpServerRequest &r, const QSt
 
 ApiReply AdminServer::getSnatch(const QString &id)
 {
-    const auto sid = parseSnatchId(id);
+    const auto sid = parseRowId(id);
     if (!sid)
         return badSnatchId();
     const auto s = m_db.snatch(*sid);
@@ -1068,7 +1076,7 @@ ApiReply AdminServer::updateSnatch(const QHttpServerRequest &r, const QString &i
     if (auto *e = std::get_if<ApiReply>(&parsed))
         return *e;
     const QJsonObject o = std::get<QJsonObject>(parsed);
-    const auto sid = parseSnatchId(id);
+    const auto sid = parseRowId(id);
     if (!sid)
         return badSnatchId();
     if (o.isEmpty())
@@ -1102,7 +1110,7 @@ ApiReply AdminServer::updateSnatch(const QHttpServerRequest &r, const QString &i
 
 ApiReply AdminServer::clearSnatchHnr(const QString &id)
 {
-    const auto sid = parseSnatchId(id);
+    const auto sid = parseRowId(id);
     if (!sid)
         return badSnatchId();
     const auto existing = m_db.snatch(*sid);
@@ -1116,14 +1124,13 @@ ApiReply AdminServer::clearSnatchHnr(const QString &id)
 
 ApiReply AdminServer::deleteSnatch(const QString &id)
 {
-    const auto sid = parseSnatchId(id);
+    const auto sid = parseRowId(id);
     if (!sid)
         return badSnatchId();
     const DbStatus s = m_db.deleteSnatch(*sid);
     if (s != DbStatus::Ok)
         return dbError(s, QStringLiteral("snatch"));
-    return {200,
-            QJsonObject{{QStringLiteral("id"), qint64(*sid)}, {QStringLiteral("deleted"), true}}};
+    return deletedReply(*sid);
 }
 
 ApiReply AdminServer::checkHitAndRuns()
@@ -1359,6 +1366,53 @@ ApiReply AdminServer::rateLimitReset(const QString &ip)
                         QStringLiteral("no rate-limit state for ") + address->toString());
     return {200, QJsonObject{{QStringLiteral("ip"), address->toString()},
                              {QStringLiteral("reset"), true}}};
+}
+
+// ---- cheat flags ----
+
+ApiReply AdminServer::listCheats(const QHttpServerRequest &r)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    const QUrlQuery q = r.query();
+    core::UserId user = 0;
+    core::TorrentId torrent = 0;
+    if (q.hasQueryItem(QStringLiteral("user"))) {
+        const auto id = parseId(q.queryItemValue(QStringLiteral("user")));
+        if (!id)
+            return badUserId();
+        user = *id;
+    }
+    if (q.hasQueryItem(QStringLiteral("torrent"))) {
+        const auto found = lookupTorrent(q.queryItemValue(QStringLiteral("torrent")));
+        if (const auto *e = std::get_if<ApiReply>(&found))
+            return *e;
+        torrent = std::get<core::TorrentRecord>(found).id;
+    }
+    const auto flags = m_db.cheatFlags(user, torrent, p.page);
+    const auto total = m_db.cheatFlagCount(user, torrent);
+    if (!flags.ok() || !total.ok())
+        return dbError(DbStatus::Error, {}, flags.message + total.message);
+    QJsonArray items;
+    for (const core::CheatFlag &f : flags.value)
+        items.append(api::CheatFlagDto{
+            f.id, f.user, f.torrent, QString::fromLatin1(core::cheatKindName(f.kind)),
+            f.peerId.toHexString(), f.ip.toString(), f.uploaded, f.seconds, f.leechers, f.at}
+                         .toJson());
+    return pagedReply(QStringLiteral("cheats"), items, total.value, p.page);
+}
+
+ApiReply AdminServer::deleteCheat(const QString &id)
+{
+    const auto cid = parseRowId(id);
+    if (!cid)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("cheat flag id must be a positive integer"));
+    const DbStatus s = m_db.deleteCheatFlag(*cid);
+    if (s != DbStatus::Ok)
+        return dbError(s, QStringLiteral("cheat flag"));
+    return deletedReply(*cid);
 }
 
 } // namespace sk::admin

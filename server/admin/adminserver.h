@@ -86,6 +86,8 @@ private:
     ApiReply deleteSnatch(const QString &id);
     ApiReply checkHitAndRuns();
     ApiReply clearWarnings(const QString &id);
+    ApiReply listCheats(const QHttpServerRequest &r);
+    ApiReply deleteCheat(const QString &id);
     ApiReply rateLimitStats();
     ApiReply rateLimitState(const QString &ip);
     ApiReply rateLimitReset(const QString &ip);

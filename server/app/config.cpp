@@ -205,6 +205,16 @@ const std::vector<Field> &fields()
             "Refuse clients whose peer_id matches no prefix of the client whitelist (managed "
             "with /admin/whitelist; an empty whitelist allows every client).",
             [](Config &c) -> bool & { return c.tracker.enforceClientWhitelist; }));
+        t.push_back(intField(
+            "policy.cheat_min_bytes", 0, std::numeric_limits<qint64>::max(),
+            "Flag an announce reporting at least this much upload while no other leecher is in "
+            "the swarm (for review in /admin/cheats; stats are never changed). 0: off.",
+            [](Config &c) -> std::uint64_t & { return c.tracker.cheatMinBytes; }));
+        t.push_back(intField(
+            "policy.cheat_max_upload_rate", 0, std::numeric_limits<qint64>::max(),
+            "Flag an announce whose upload since the previous one is faster than this many "
+            "bytes per second. 0: off.",
+            [](Config &c) -> std::uint64_t & { return c.tracker.cheatMaxUploadRate; }));
         t.push_back(intField("hnr.min_seedtime", 0, 31536000,
                              "Seconds of seeding a snatch needs; once the grace period after "
                              "completion has passed, a snatch short of it whose user is not "

@@ -36,6 +36,7 @@ struct Server::Parts
     core::BanList bans;
     core::ClientWhitelist clients;
     std::unique_ptr<core::RateLimiter> limiter;
+    core::CheatLog cheats;
     std::unique_ptr<storage::SqlDatabase> db;
     std::unique_ptr<peers::MemoryPeerStore> peers;
     core::StatsLedger ledger;
@@ -55,6 +56,19 @@ struct Server::Parts
     QTimer bonusTimer;
     quint16 adminPort = 0;
     QString generatedToken;
+
+    // Queued cheat flags go to the database; kept for the next try if it refuses.
+    void writeCheatFlags()
+    {
+        std::vector<core::CheatFlag> flags = cheats.takeAll();
+        if (flags.empty())
+            return;
+        if (db->insertCheatFlags(flags) != core::DbStatus::Ok) {
+            qWarning("swarmkeeperd: cannot store %zu cheat flags; kept for the next flush",
+                     flags.size());
+            cheats.putBack(std::move(flags));
+        }
+    }
 };
 
 Server::Server(const Config &config) : m_config(config) {}
@@ -81,7 +95,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->limiter = std::make_unique<core::RateLimiter>(m_config.rateLimit);
     p->service = std::make_unique<core::AnnounceService>(
         p->registry, *p->peers, p->clock, m_config.tracker, &p->ledger,
-        core::AccessLists{&p->bans, &p->clients, p->limiter.get()});
+        core::AccessLists{&p->bans, &p->clients, p->limiter.get(), &p->cheats});
     p->directory = std::make_unique<core::Directory>(*p->db, p->registry, *p->peers, p->clock);
     if (p->directory->load(error) != core::DbStatus::Ok)
         return false;
@@ -144,7 +158,10 @@ bool Server::start(const QByteArray &adminToken, QString *error)
             qWarning("swarmkeeperd: cannot remove expired bans: %s", qPrintable(removed.message));
     });
     p->reaper.start(m_config.reapInterval * 1000);
-    QObject::connect(&p->flusher, &QTimer::timeout, [raw] { raw->stats->flush(); });
+    QObject::connect(&p->flusher, &QTimer::timeout, [raw] {
+        raw->stats->flush();
+        raw->writeCheatFlags();
+    });
     p->flusher.start(m_config.statsFlushInterval * 1000);
     if (m_config.hnr.minSeedtime > 0) {
         QObject::connect(&p->hnrTimer, &QTimer::timeout, [raw] {
@@ -179,6 +196,7 @@ void Server::stop()
     // logged by each attempt (the clients' next announces re-report it after a restart).
     if (!m_parts->stats->flushAll(5))
         std::fprintf(stderr, "swarmkeeperd: stats not fully flushed at shutdown\n");
+    m_parts->writeCheatFlags();
     m_parts.reset();
 }
 

@@ -133,10 +133,41 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
             r.seedtime = static_cast<std::uint32_t>(std::min<std::int64_t>(
                 a.now - outcome.previous->lastAnnounce, m_settings.seedtimeMaxGap));
         m_ledger->append(r);
+        if (m_access.cheats && r.credit.rawUploaded > 0)
+            flagCheats(r, a, outcome.previous, out);
     }
     out.interval = jitteredInterval();
     out.minInterval = m_settings.minAnnounceInterval;
     return TrackerError::None;
+}
+
+void AnnounceService::flagCheats(const StatsRecord &r, const PeerAnnounce &a,
+                                 const std::optional<PreviousPeer> &previous,
+                                 const proto::AnnounceResult &out) const
+{
+    const bool leeching = a.left > 0 && a.event != proto::AnnounceEvent::Stopped;
+    const std::uint32_t others = out.incomplete - (leeching && out.incomplete > 0 ? 1 : 0);
+    const std::int64_t seconds = previous ? a.now - previous->lastAnnounce : 0;
+    CheatFlag f;
+    f.user = r.user;
+    f.torrent = r.torrent;
+    f.peerId = a.peerId;
+    f.ip = a.endpoint.ip();
+    f.uploaded = r.credit.rawUploaded;
+    f.seconds = seconds;
+    f.leechers = others;
+    f.at = a.now;
+    if (m_settings.cheatMinBytes > 0 && others == 0 &&
+        r.credit.rawUploaded >= m_settings.cheatMinBytes) {
+        f.kind = CheatKind::NoLeechers;
+        m_access.cheats->append(f);
+    }
+    if (m_settings.cheatMaxUploadRate > 0 &&
+        r.credit.rawUploaded / std::uint64_t(std::max<std::int64_t>(seconds, 1)) >
+            m_settings.cheatMaxUploadRate) {
+        f.kind = CheatKind::TooFast;
+        m_access.cheats->append(f);
+    }
 }
 
 TrackerError AnnounceService::scrape(const proto::ScrapeRequest &request, bool anonymous,

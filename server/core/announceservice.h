@@ -4,6 +4,7 @@
 
 #include "accounting.h"
 #include "banlist.h"
+#include "cheatlog.h"
 #include "clientwhitelist.h"
 #include "clock.h"
 #include "peerstore.h"
@@ -30,6 +31,7 @@ struct AccessLists
     const BanList *bans = nullptr;
     const ClientWhitelist *clients = nullptr;
     RateLimiter *limiter = nullptr;
+    CheatLog *cheats = nullptr; // receives flagged announces; null: no flagging
 };
 
 class AnnounceService
@@ -58,6 +60,9 @@ public:
 private:
     proto::TrackerError authenticate(const std::optional<proto::Passkey> &passkey,
                                      UserInfo &user) const;
+    void flagCheats(const StatsRecord &r, const PeerAnnounce &a,
+                    const std::optional<PreviousPeer> &previous,
+                    const proto::AnnounceResult &out) const;
     // The packet's source, and the claimed address when it is trusted.
     bool banned(const proto::IpAddress &source, const std::optional<proto::IpAddress> &claimed,
                 std::int64_t now) const;

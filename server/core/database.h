@@ -4,6 +4,7 @@
 
 #include "accounting.h"
 #include "banlist.h"
+#include "cheatlog.h"
 #include "clientwhitelist.h"
 #include "registry.h"
 #include "shared/types/fixedbytes.h"
@@ -201,6 +202,13 @@ public:
     // balance is short. Run under StatsWriter::exclusive() (it changes committed totals).
     virtual DbResult<UserRecord> redeemMillipoints(UserId user, std::int64_t millipoints,
                                                    std::uint64_t bytes) = 0;
+
+    // Cheat flags: rows of deleted users or torrents are skipped on insert.
+    virtual DbStatus insertCheatFlags(const std::vector<CheatFlag> &flags) = 0;
+    virtual DbResult<std::vector<CheatFlag>> cheatFlags(UserId user, TorrentId torrent,
+                                                        Page page) = 0; // 0: any; newest first
+    virtual DbResult<std::int64_t> cheatFlagCount(UserId user, TorrentId torrent) = 0;
+    virtual DbStatus deleteCheatFlag(std::int64_t id) = 0;
 
     virtual DbResult<std::vector<AdminTokenRecord>> adminTokens() = 0;
     virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,

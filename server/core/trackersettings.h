@@ -25,6 +25,11 @@ struct TrackerSettings
     // Seedtime: the time between two consecutive announces of a seeding client, each gap
     // counted up to this many seconds.
     std::uint32_t seedtimeMaxGap = 2700;
+    // Cheat flags (for review, never applied to stats): an announce reporting at least
+    // cheatMinBytes of upload while no other leecher is in the swarm, or upload faster than
+    // cheatMaxUploadRate bytes per second since the previous announce (0 turns either off).
+    std::uint64_t cheatMinBytes = 16ull << 20;
+    std::uint64_t cheatMaxUploadRate = 100ull << 20;
 };
 
 } // namespace sk::core

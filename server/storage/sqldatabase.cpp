@@ -898,6 +898,104 @@ SqlDatabase::redeemMillipoints(core::UserId user, std::int64_t millipoints, std:
     return this->user(user);
 }
 
+// ---- cheat flags ----
+
+DbStatus SqlDatabase::insertCheatFlags(const std::vector<core::CheatFlag> &flags)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        const bool ok = inTransaction(db, [&] {
+            QSqlQuery q(db);
+            if (!q.prepare(QStringLiteral(
+                    "INSERT INTO cheat_flags (user_id, torrent_id, kind, peer_id, ip, uploaded, "
+                    "seconds, leechers, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
+                    "WHERE EXISTS (SELECT 1 FROM users WHERE id = ?) "
+                    "AND EXISTS (SELECT 1 FROM torrents WHERE id = ?)")))
+                return false;
+            for (const core::CheatFlag &f : flags) {
+                const QVariantList values{f.user,
+                                          f.torrent,
+                                          QString::fromLatin1(core::cheatKindName(f.kind)),
+                                          f.peerId.toByteArray(),
+                                          f.ip.toString(),
+                                          dbInt(f.uploaded),
+                                          qlonglong(f.seconds),
+                                          f.leechers,
+                                          qlonglong(f.at),
+                                          f.user,
+                                          f.torrent};
+                for (int i = 0; i < values.size(); ++i)
+                    q.bindValue(i, values[i]);
+                if (!q.exec())
+                    return false;
+            }
+            return true;
+        });
+        if (!ok)
+            s = DbStatus::Error;
+    });
+    return s;
+}
+
+namespace {
+core::CheatFlag readCheat(const QSqlQuery &q)
+{
+    core::CheatFlag f;
+    f.id = q.value(0).toLongLong();
+    f.user = q.value(1).toUInt();
+    f.torrent = q.value(2).toUInt();
+    f.kind = q.value(3).toString() == QLatin1String("upload_too_fast")
+                 ? core::CheatKind::TooFast
+                 : core::CheatKind::NoLeechers;
+    f.peerId = proto::PeerId::fromBytes(q.value(4).toByteArray()).value_or(proto::PeerId{});
+    f.ip = proto::IpAddress::parse(q.value(5).toString().toLatin1()).value_or(proto::IpAddress{});
+    f.uploaded = q.value(6).toULongLong();
+    f.seconds = q.value(7).toLongLong();
+    f.leechers = q.value(8).toUInt();
+    f.at = q.value(9).toLongLong();
+    return f;
+}
+const QString kCheatFilter =
+    QStringLiteral("WHERE (? = 0 OR user_id = ?) AND (? = 0 OR torrent_id = ?) ");
+} // namespace
+
+DbResult<std::vector<core::CheatFlag>>
+SqlDatabase::cheatFlags(core::UserId user, core::TorrentId torrent, core::Page page)
+{
+    DbResult<std::vector<core::CheatFlag>> r;
+    run([&](QSqlDatabase &db) {
+        r = selectAll<core::CheatFlag>(
+            db,
+            QStringLiteral("SELECT id, user_id, torrent_id, kind, peer_id, ip, uploaded, seconds, "
+                           "leechers, created_at FROM cheat_flags ") +
+                kCheatFilter + QStringLiteral("ORDER BY id DESC LIMIT ? OFFSET ?"),
+            QVariantList{user, user, torrent, torrent} + pageValues(page), readCheat);
+    });
+    return r;
+}
+
+DbResult<std::int64_t> SqlDatabase::cheatFlagCount(core::UserId user, core::TorrentId torrent)
+{
+    DbResult<std::int64_t> r;
+    run([&](QSqlDatabase &db) {
+        r = selectOne<std::int64_t>(
+            db, QStringLiteral("SELECT COUNT(*) FROM cheat_flags ") + kCheatFilter,
+            {user, user, torrent, torrent},
+            [](const QSqlQuery &q) { return q.value(0).toLongLong(); });
+    });
+    return r;
+}
+
+DbStatus SqlDatabase::deleteCheatFlag(std::int64_t id)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        s = changeOne(db, QStringLiteral("DELETE FROM cheat_flags WHERE id = ?"), {qlonglong(id)})
+                .status;
+    });
+    return s;
+}
+
 // ---- access: bans and the client whitelist ----
 
 DbResult<std::vector<core::Ban>> SqlDatabase::bans()

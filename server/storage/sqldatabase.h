@@ -89,6 +89,13 @@ public:
     core::DbResult<core::UserRecord> redeemMillipoints(core::UserId user, std::int64_t millipoints,
                                                        std::uint64_t bytes) override;
 
+    core::DbStatus insertCheatFlags(const std::vector<core::CheatFlag> &flags) override;
+    core::DbResult<std::vector<core::CheatFlag>>
+    cheatFlags(core::UserId user, core::TorrentId torrent, core::Page page) override;
+    core::DbResult<std::int64_t> cheatFlagCount(core::UserId user,
+                                                core::TorrentId torrent) override;
+    core::DbStatus deleteCheatFlag(std::int64_t id) override;
+
     core::DbResult<std::vector<core::AdminTokenRecord>> adminTokens() override;
     core::DbResult<core::AdminTokenRecord> insertAdminToken(const QString &name,
                                                             const QString &role,

@@ -188,6 +188,42 @@ std::optional<SnatchDto> SnatchDto::fromJson(const QJsonObject &o)
     return s;
 }
 
+QJsonObject CheatFlagDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("id"), static_cast<qint64>(id)},
+        {QStringLiteral("user_id"), static_cast<qint64>(userId)},
+        {QStringLiteral("torrent_id"), static_cast<qint64>(torrentId)},
+        {QStringLiteral("kind"), kind},
+        {QStringLiteral("peer_id"), peerId},
+        {QStringLiteral("ip"), ip},
+        {QStringLiteral("uploaded"), bigNumber(uploaded)},
+        {QStringLiteral("seconds"), static_cast<qint64>(seconds)},
+        {QStringLiteral("leechers"), static_cast<qint64>(leechers)},
+        {QStringLiteral("flagged_at"), isoTime(at)},
+    };
+}
+
+std::optional<CheatFlagDto> CheatFlagDto::fromJson(const QJsonObject &o)
+{
+    const auto uploaded = readBig(o.value(QStringLiteral("uploaded")));
+    if (!o.value(QStringLiteral("id")).isDouble() || !o.value(QStringLiteral("kind")).isString() ||
+        !uploaded)
+        return std::nullopt;
+    CheatFlagDto f;
+    f.id = o.value(QStringLiteral("id")).toInteger();
+    f.userId = static_cast<std::uint32_t>(o.value(QStringLiteral("user_id")).toInteger());
+    f.torrentId = static_cast<std::uint32_t>(o.value(QStringLiteral("torrent_id")).toInteger());
+    f.kind = o.value(QStringLiteral("kind")).toString();
+    f.peerId = o.value(QStringLiteral("peer_id")).toString();
+    f.ip = o.value(QStringLiteral("ip")).toString();
+    f.uploaded = *uploaded;
+    f.seconds = o.value(QStringLiteral("seconds")).toInteger();
+    f.leechers = static_cast<std::uint32_t>(o.value(QStringLiteral("leechers")).toInteger());
+    f.at = parseIso(o.value(QStringLiteral("flagged_at")));
+    return f;
+}
+
 QJsonObject BanDto::toJson() const
 {
     return QJsonObject{

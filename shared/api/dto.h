@@ -77,6 +77,24 @@ struct SnatchDto
     static std::optional<SnatchDto> fromJson(const QJsonObject &o);
 };
 
+// A cheat flag: an announce whose reported upload looks impossible, for review.
+struct CheatFlagDto
+{
+    std::int64_t id = 0;
+    std::uint32_t userId = 0;
+    std::uint32_t torrentId = 0;
+    QString kind;   // "upload_without_leechers" or "upload_too_fast"
+    QString peerId; // as hex
+    QString ip;
+    std::uint64_t uploaded = 0; // bytes reported since the previous announce
+    std::int64_t seconds = 0;   // since the previous announce
+    std::uint32_t leechers = 0; // other leechers in the swarm then
+    std::int64_t at = 0;
+
+    QJsonObject toJson() const;
+    static std::optional<CheatFlagDto> fromJson(const QJsonObject &o);
+};
+
 // An IP ban. `ip` names it: an address ("203.0.113.7") or a CIDR range ("10.0.0.0/8").
 struct BanDto
 {

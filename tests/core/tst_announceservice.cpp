@@ -18,7 +18,7 @@ public:
         last = a;
         ++announces;
         out.complete = 3;
-        out.incomplete = 4;
+        out.incomplete = incomplete;
         core::AnnounceOutcome o;
         o.previous = previous;
         o.sequence = static_cast<std::uint64_t>(announces);
@@ -46,6 +46,7 @@ public:
     core::PeerAnnounce last;
     std::optional<core::PreviousPeer> previous; // what the next announce reports as known
     int announces = 0;
+    std::uint32_t incomplete = 4; // leechers the next reply counts
 };
 
 const proto::Passkey kPasskey =
@@ -93,6 +94,8 @@ private Q_SLOTS:
     void leechGate();
     void seedtime_data();
     void seedtime();
+    void cheatFlags_data();
+    void cheatFlags();
     void accessLists_data();
     void accessLists();
     void bannedScrape();
@@ -526,6 +529,65 @@ void TestAnnounceService::seedtime()
     const auto records = ledger.takeAll();
     QCOMPARE(records.size(), 1u);
     QCOMPARE(records.front().seedtime, expected);
+}
+
+// Cheat flags: upload reported with no other leecher in the swarm (at least min bytes), and
+// upload faster than the cap since the previous announce; nothing without credited upload.
+void TestAnnounceService::cheatFlags_data()
+{
+    QTest::addColumn<quint64>("uploadedDelta");
+    QTest::addColumn<qint64>("gap");
+    QTest::addColumn<quint64>("left");
+    QTest::addColumn<quint32>("leechers"); // in the reply, the announcer included if leeching
+    QTest::addColumn<QStringList>("kinds");
+    const QString none = QStringLiteral("upload_without_leechers");
+    const QString fast = QStringLiteral("upload_too_fast");
+    // min bytes 1000, cap 100 bytes/s
+    QTest::newRow("upload to leechers, slow") << 5000ull << 100ll << 0ull << 2u << QStringList{};
+    QTest::newRow("seeder uploads, no leechers")
+        << 5000ull << 100ll << 0ull << 0u << QStringList{none};
+    QTest::newRow("leecher alone uploads") << 5000ull << 100ll << 10ull << 1u << QStringList{none};
+    QTest::newRow("leecher with another leecher")
+        << 5000ull << 100ll << 10ull << 2u << QStringList{};
+    QTest::newRow("below min bytes, no leechers") << 999ull << 100ll << 0ull << 0u << QStringList{};
+    QTest::newRow("too fast") << 20000ull << 100ll << 0ull << 3u << QStringList{fast};
+    QTest::newRow("exactly the cap") << 10000ull << 100ll << 0ull << 3u << QStringList{};
+    QTest::newRow("both") << 20000ull << 100ll << 0ull << 0u << QStringList{none, fast};
+    QTest::newRow("same second counts as one") << 150ull << 0ll << 0ull << 3u << QStringList{fast};
+    QTest::newRow("no upload") << 0ull << 1ll << 0ull << 0u << QStringList{};
+}
+
+void TestAnnounceService::cheatFlags()
+{
+    QFETCH(quint64, uploadedDelta);
+    QFETCH(qint64, gap);
+    QFETCH(quint64, left);
+    QFETCH(quint32, leechers);
+    QFETCH(QStringList, kinds);
+    core::TrackerSettings settings;
+    settings.cheatMinBytes = 1000;
+    settings.cheatMaxUploadRate = 100;
+    core::StatsLedger ledger;
+    core::CheatLog cheats;
+    core::AnnounceService service(m_registry, m_store, m_clock, settings, &ledger,
+                                  core::AccessLists{nullptr, nullptr, nullptr, &cheats});
+    m_store.previous = core::PreviousPeer{1000, 0, left, m_clock.now() - gap};
+    m_store.incomplete = leechers;
+    auto r = request();
+    r.uploaded = 1000 + uploadedDelta;
+    r.left = left;
+    proto::AnnounceResult out;
+    QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
+    QStringList got;
+    for (const core::CheatFlag &f : cheats.takeAll()) {
+        got << QString::fromLatin1(core::cheatKindName(f.kind));
+        QCOMPARE(f.uploaded, uploadedDelta);
+        QCOMPARE(f.user, 7u);
+        QCOMPARE(f.seconds, gap);
+    }
+    QCOMPARE(got, kinds);
+    // Flags never change the credit.
+    QCOMPARE(ledger.takeAll().front().credit.rawUploaded, uploadedDelta);
 }
 
 QTEST_GUILESS_MAIN(TestAnnounceService)
