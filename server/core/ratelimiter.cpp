@@ -107,12 +107,14 @@ bool RateLimiter::allow(const proto::IpAddress &ip, RateKind kind)
     std::lock_guard lock(shard.lock);
     auto it = shard.entries.find(key);
     if (it == shard.entries.end()) {
-        if (shard.entries.size() >= m_perShard) {
+        if (shard.entries.size() >= m_perShard && now - shard.lastFullSweepMs >= 1000) {
+            // A flood of new addresses must not turn every request into a scan.
+            shard.lastFullSweepMs = now;
             std::erase_if(shard.entries, [&](const auto &row) { return idle(row.second, now); });
-            if (shard.entries.size() >= m_perShard) {
-                m_untracked.fetch_add(1, std::memory_order_relaxed);
-                return true;
-            }
+        }
+        if (shard.entries.size() >= m_perShard) {
+            m_untracked.fetch_add(1, std::memory_order_relaxed);
+            return true;
         }
         Entry fresh;
         for (int i = 0; i < kRateKinds; ++i) {

@@ -99,6 +99,7 @@ private:
     {
         mutable std::mutex lock;
         std::unordered_map<Key, Entry, KeyHash> entries;
+        std::int64_t lastFullSweepMs = 0; // a full shard is scanned at most once a second
     };
     static Key keyOf(const proto::IpAddress &ip);
     double refilled(const Entry &e, int kind, std::int64_t now) const;
