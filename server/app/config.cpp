@@ -318,6 +318,10 @@ const std::vector<Field> &fields()
                              "interval is in memory only, and a client's next announce "
                              "re-reports it after a crash.",
                              [](Config &c) -> int & { return c.statsFlushInterval; }));
+        t.push_back(intField("stats.flush_records", 1, 100000000,
+                             "Announces waiting for the accounting commit that trigger one at "
+                             "once, before the interval ends (bounds the memory a burst takes).",
+                             [](Config &c) -> int & { return c.statsFlushRecords; }));
 
         t.push_back(stringField(
             "admin.bind",

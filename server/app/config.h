@@ -25,7 +25,8 @@ struct Config
     int httpPort = 8080; // 0: let the kernel pick (tests); -1: disabled
     int udpPort = 8081;
     int reapInterval = 60;
-    int statsFlushInterval = 3; // seconds between accounting commits
+    int statsFlushInterval = 3;     // seconds between accounting commits
+    int statsFlushRecords = 500000; // pending announces that trigger a commit at once
     core::TrackerSettings tracker;
     core::HitAndRunSettings hnr;
     core::BonusSettings bonus;

@@ -57,6 +57,12 @@ struct Server::Parts
     quint16 adminPort = 0;
     QString generatedToken;
 
+    void flushNow()
+    {
+        stats->flush();
+        writeCheatFlags();
+    }
+
     // Queued cheat flags go to the database; kept for the next try if it refuses.
     void writeCheatFlags()
     {
@@ -109,6 +115,11 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         return false;
     }
     p->stats = std::make_unique<core::StatsWriter>(p->ledger, *p->db, p->clock, peerTimeout);
+    // A burst past stats.flush_records is committed at once, on the main thread like the timer.
+    p->ledger.setHighWater(std::size_t(m_config.statsFlushRecords), [parts = p.get()] {
+        QMetaObject::invokeMethod(
+            &parts->flusher, [parts] { parts->flushNow(); }, Qt::QueuedConnection);
+    });
     // The ratio rule reads committed totals from memory: each commit patches them.
     p->stats->setCommitObserver(
         [registry = &p->registry](const core::StatsBatch &b) { registry->addUserTotals(b.users); });
@@ -158,10 +169,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
             qWarning("swarmkeeperd: cannot remove expired bans: %s", qPrintable(removed.message));
     });
     p->reaper.start(m_config.reapInterval * 1000);
-    QObject::connect(&p->flusher, &QTimer::timeout, [raw] {
-        raw->stats->flush();
-        raw->writeCheatFlags();
-    });
+    QObject::connect(&p->flusher, &QTimer::timeout, [raw] { raw->flushNow(); });
     p->flusher.start(m_config.statsFlushInterval * 1000);
     if (m_config.hnr.minSeedtime > 0) {
         QObject::connect(&p->hnrTimer, &QTimer::timeout, [raw] {

@@ -74,6 +74,12 @@ StatsLedger::Buffer &StatsLedger::local()
     return *raw;
 }
 
+void StatsLedger::setHighWater(std::size_t threshold, std::function<void()> onFull)
+{
+    m_highWater = threshold;
+    m_onFull = std::move(onFull);
+}
+
 void StatsLedger::append(const StatsRecord &record)
 {
     Buffer &b = local();
@@ -81,7 +87,9 @@ void StatsLedger::append(const StatsRecord &record)
         std::lock_guard lock(b.lock);
         b.records.push_back(record);
     }
-    m_pending.fetch_add(1, std::memory_order_relaxed);
+    // Exactly one append sees the count reach the mark (until a drain lowers it again).
+    if (m_pending.fetch_add(1, std::memory_order_relaxed) + 1 == m_highWater && m_onFull)
+        m_onFull();
     if (record.credit.reset)
         m_resets.fetch_add(1, std::memory_order_relaxed);
 }

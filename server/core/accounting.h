@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -65,6 +66,10 @@ public:
     StatsLedger(const StatsLedger &) = delete;
     StatsLedger &operator=(const StatsLedger &) = delete;
 
+    // Calls `onFull` from the appending thread each time the pending count reaches
+    // `threshold` (0: never), so that a burst is flushed before the timer fires and the
+    // ledger stays bounded. Set it before any append.
+    void setHighWater(std::size_t threshold, std::function<void()> onFull);
     void append(const StatsRecord &record);
     std::vector<StatsRecord> takeAll();
     std::size_t pending() const { return m_pending.load(std::memory_order_relaxed); }
@@ -83,6 +88,8 @@ private:
     std::vector<std::unique_ptr<Buffer>> m_buffers;
     std::atomic<std::size_t> m_pending{0};
     std::atomic<std::uint64_t> m_resets{0};
+    std::size_t m_highWater = 0;
+    std::function<void()> m_onFull;
 };
 
 struct UserDelta

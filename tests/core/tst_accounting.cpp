@@ -140,6 +140,24 @@ private Q_SLOTS:
         QVERIFY(ledger.takeAll().empty());
     }
 
+    // The high-water callback fires once per crossing: at the mark, not past it, and again
+    // after a drain.
+    void ledgerHighWater()
+    {
+        core::StatsLedger ledger;
+        int calls = 0;
+        ledger.setHighWater(3, [&calls] { ++calls; });
+        for (int i = 0; i < 5; ++i)
+            ledger.append(record(std::uint64_t(i), 1, 1, 'a', 1, 0));
+        QCOMPARE(calls, 1);
+        QCOMPARE(ledger.takeAll().size(), 5u);
+        ledger.append(record(9, 1, 1, 'a', 1, 0));
+        ledger.append(record(10, 1, 1, 'a', 1, 0));
+        QCOMPARE(calls, 1);
+        ledger.append(record(11, 1, 1, 'a', 1, 0));
+        QCOMPARE(calls, 2);
+    }
+
     void ledgersAreSeparate()
     {
         core::StatsLedger a;

@@ -91,6 +91,24 @@ private Q_SLOTS:
     // The flush interval is an hour in every test: only POST /admin/stats/flush, SIGTERM or
     // nothing (kill -9) commits, so each step below is deterministic.
 
+    // A burst reaching stats.flush_records is committed at once, long before the interval.
+    void burstFlushesEarly()
+    {
+        TrackerProcess p;
+        QVERIFY(p.start({QStringLiteral("--set"), QStringLiteral("stats.flush_interval=3600"),
+                         QStringLiteral("--set"), QStringLiteral("stats.flush_records=3")}));
+        const auto ih = hashOf('w');
+        const Account a = setUp(p, ih, QStringLiteral("walt"));
+        const QByteArray peer = "-qB4520-wwwwwwwwwwww";
+        QVERIFY(announce(p, a, ih, peer, {0, 0, 1000}, "started"));
+        QVERIFY(announce(p, a, ih, peer, {100, 10, 990}));
+        QTest::qWait(300);
+        QCOMPARE(totals(p, a), std::make_pair(qint64(0), qint64(0))); // 2 pending: not yet
+        QVERIFY(announce(p, a, ih, peer, {250, 40, 960}));            // the third: a commit now
+        QTRY_COMPARE_WITH_TIMEOUT(totals(p, a), std::make_pair(qint64(250), qint64(40)), 5000);
+        QVERIFY(p.stop());
+    }
+
     void deltasAreCreditedOnce()
     {
         TrackerProcess p;
