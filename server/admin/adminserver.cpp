@@ -744,6 +744,7 @@ ApiReply AdminServer::listFreeleech()
 
 namespace {
 
+// A ban reason is a note for moderators, not a document; it is shown in every ban listing.
 constexpr int kMaxReasonChars = 1024;
 
 api::BanDto banDto(const core::Ban &b, std::int64_t now)
@@ -1097,15 +1098,17 @@ ApiReply AdminServer::updateSnatch(const QHttpServerRequest &r, const QString &i
         hnr = o.value(QStringLiteral("hnr")).toBool();
     }
     // Under the stats writer's lock: a pending seeding delta lands before or on top of it.
-    return m_stats.exclusive([&]() -> ApiReply {
-        const auto existing = m_db.snatch(*sid);
-        if (!existing.ok())
-            return dbError(existing.status, QStringLiteral("snatch"), existing.message);
-        const auto s = m_db.updateSnatch(*sid, seedtime, hnr);
-        if (!s.ok())
-            return dbError(s.status, QStringLiteral("snatch"), s.message);
-        return {200, snatchDto(s.value).toJson()};
-    });
+    return m_stats.exclusive([&] { return applySnatch(*sid, seedtime, hnr); });
+}
+
+ApiReply AdminServer::applySnatch(std::int64_t id, std::optional<std::uint64_t> seedtime,
+                                  std::optional<bool> hnr)
+{
+    // updateSnatch re-reads the row: NotFound when the id names none.
+    const auto s = m_db.updateSnatch(id, seedtime, hnr);
+    if (!s.ok())
+        return dbError(s.status, QStringLiteral("snatch"), s.message);
+    return {200, snatchDto(s.value).toJson()};
 }
 
 ApiReply AdminServer::clearSnatchHnr(const QString &id)
@@ -1113,13 +1116,7 @@ ApiReply AdminServer::clearSnatchHnr(const QString &id)
     const auto sid = parseRowId(id);
     if (!sid)
         return badSnatchId();
-    const auto existing = m_db.snatch(*sid);
-    if (!existing.ok())
-        return dbError(existing.status, QStringLiteral("snatch"), existing.message);
-    const auto s = m_db.updateSnatch(*sid, std::nullopt, false);
-    if (!s.ok())
-        return dbError(s.status, QStringLiteral("snatch"), s.message);
-    return {200, snatchDto(s.value).toJson()};
+    return applySnatch(*sid, std::nullopt, false);
 }
 
 ApiReply AdminServer::deleteSnatch(const QString &id)
@@ -1167,6 +1164,7 @@ ApiReply AdminServer::clearWarnings(const QString &id)
 
 namespace {
 
+// Thousandths of this still fit a double exactly (< 2^53) and an int64 many times over.
 constexpr double kMaxPoints = 1e12;
 
 // A positive number of points with at most three decimals, as thousandths.
@@ -1313,7 +1311,7 @@ ApiReply AdminServer::rateLimitStats()
                                   {QStringLiteral("limited"), qint64(st.limited[std::size_t(k)])}});
     }
     QJsonArray exempt;
-    for (const auto &r : core::parseRangeList(s.exempt).value_or(std::vector<proto::IpRange>{}))
+    for (const proto::IpRange &r : m_limiter.exemptRanges())
         exempt.append(r.toString());
     return {200, QJsonObject{{QStringLiteral("enabled"), s.enabled},
                              {QStringLiteral("tracked"), qint64(st.tracked)},

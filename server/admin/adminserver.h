@@ -82,6 +82,8 @@ private:
     ApiReply listTorrentSnatches(const QHttpServerRequest &r, const QString &idOrHash);
     ApiReply getSnatch(const QString &id);
     ApiReply updateSnatch(const QHttpServerRequest &r, const QString &id);
+    ApiReply applySnatch(std::int64_t id, std::optional<std::uint64_t> seedtime,
+                         std::optional<bool> hnr);
     ApiReply clearSnatchHnr(const QString &id);
     ApiReply deleteSnatch(const QString &id);
     ApiReply checkHitAndRuns();

@@ -18,7 +18,7 @@ AnnounceService::AnnounceService(const Registry &registry, PeerStore &peers, con
 bool AnnounceService::banned(const proto::IpAddress &source,
                              const std::optional<proto::IpAddress> &claimed, std::int64_t now) const
 {
-    if (!m_access.bans || m_access.bans->size() == 0)
+    if (!m_access.bans)
         return false;
     return m_access.bans->banned(source, now) ||
            (m_settings.trustClientIp && claimed && m_access.bans->banned(*claimed, now));

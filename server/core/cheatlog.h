@@ -39,6 +39,8 @@ struct CheatFlag
 class CheatLog
 {
 public:
+    // 10,000 flags between two flushes (seconds apart) is already an attack, not cheating to
+    // review one by one; past it flags are counted and dropped.
     explicit CheatLog(std::size_t capacity = 10000) : m_capacity(capacity) {}
     void append(const CheatFlag &flag);
     std::vector<CheatFlag> takeAll();

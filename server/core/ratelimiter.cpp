@@ -7,6 +7,8 @@
 namespace sk::core {
 
 namespace {
+// Enough that workers rarely meet on one lock (a handful of cores), few enough that a sweep
+// or the per-shard share of max_tracked stays meaningful.
 constexpr std::size_t kShards = 32;
 
 std::int64_t monotonicMs()

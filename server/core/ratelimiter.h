@@ -65,6 +65,7 @@ public:
     std::optional<State> state(const proto::IpAddress &ip) const;
     bool reset(const proto::IpAddress &ip);
     bool exempt(const proto::IpAddress &ip) const;
+    const std::vector<proto::IpRange> &exemptRanges() const { return m_exempt; }
     // Drops entries whose buckets are all full again (they behave like new ones); returns
     // how many.
     std::size_t sweep();
