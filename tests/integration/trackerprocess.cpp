@@ -307,6 +307,15 @@ QHostAddress TrackerProcess::trackerAddress() const
 
 // ---- admin API
 
+AdminReply TrackerProcess::adminJson(const QByteArray &method, const QString &path,
+                                     const QByteArray &body, bool withToken)
+{
+    QList<std::pair<QByteArray, QByteArray>> headers{{"Content-Type", "application/json"}};
+    if (withToken)
+        headers.append({"Authorization", "Bearer " + m_adminToken});
+    return adminRaw(method, path, body, headers);
+}
+
 AdminReply TrackerProcess::adminRaw(const QByteArray &method, const QString &path,
                                     const QByteArray &body,
                                     const QList<std::pair<QByteArray, QByteArray>> &headers)
@@ -485,6 +494,26 @@ QByteArray announceQuery(const proto::InfoHash &infoHash, const proto::PeerId &p
     if (!extra.isEmpty())
         q += '&' + extra.toByteArray();
     return q;
+}
+
+QByteArray counterQuery(const proto::InfoHash &infoHash, QByteArrayView peer, quint64 uploaded,
+                        quint64 left, const char *event)
+{
+    QByteArray q = "info_hash=" + percentEncode(infoHash.view()) +
+                   "&peer_id=" + peer.toByteArray().leftJustified(20, '.') +
+                   "&port=6881&compact=1&uploaded=" + QByteArray::number(uploaded) +
+                   "&downloaded=0&left=" + QByteArray::number(left);
+    if (event)
+        q += QByteArray("&event=") + event;
+    return q;
+}
+
+QJsonObject jsonObject(std::initializer_list<std::pair<const char *, QJsonValue>> fields)
+{
+    QJsonObject o;
+    for (const auto &[k, v] : fields)
+        o.insert(QLatin1String(k), v);
+    return o;
 }
 
 QByteArray scrapeQuery(const QList<proto::InfoHash> &infoHashes)

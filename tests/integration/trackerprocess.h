@@ -159,6 +159,9 @@ public:
     // Exactly these headers (besides Host, Connection and Content-Length) and body bytes.
     AdminReply adminRaw(const QByteArray &method, const QString &path, const QByteArray &body,
                         const QList<std::pair<QByteArray, QByteArray>> &headers);
+    // `body` as given (malformed on purpose, say) as JSON, with this run's token or none.
+    AdminReply adminJson(const QByteArray &method, const QString &path, const QByteArray &body,
+                         bool withToken = true);
     // POST /admin/users; an empty object if the server did not answer 201.
     QJsonObject createUser(const QString &name = QStringLiteral("user"));
     // POST /admin/torrents; an empty object if the server did not answer 201.
@@ -213,6 +216,12 @@ proto::PeerId makePeerId(QByteArrayView tag);
 // A complete announce query with the required parameters, then `extra` ("&"-joined, raw).
 QByteArray announceQuery(const proto::InfoHash &infoHash, const proto::PeerId &peerId, quint16 port,
                          quint64 left, QByteArrayView extra = {});
+// An announce of peer_id `peer` (padded with '.' to 20 bytes) on port 6881, compact, with
+// these counters (downloaded 0) and optionally an event.
+QByteArray counterQuery(const proto::InfoHash &infoHash, QByteArrayView peer, quint64 uploaded,
+                        quint64 left, const char *event = nullptr);
+// A JSON object from {"key", value} pairs.
+QJsonObject jsonObject(std::initializer_list<std::pair<const char *, QJsonValue>> fields);
 // "info_hash=..&info_hash=..": a scrape query for these hashes.
 QByteArray scrapeQuery(const QList<proto::InfoHash> &infoHashes);
 // BEP 23 / BEP 7 compact peer: 4 or 16 address bytes and the port, big-endian.

@@ -21,14 +21,6 @@ const QByteArray kBanned = "your IP address is banned from this tracker";
 const QByteArray kNotAllowed =
     "your BitTorrent client is not allowed on this tracker; see its list of allowed clients";
 
-QJsonObject obj(std::initializer_list<std::pair<const char *, QJsonValue>> fields)
-{
-    QJsonObject o;
-    for (const auto &[k, v] : fields)
-        o.insert(QLatin1String(k), v);
-    return o;
-}
-
 // One user and torrent on a server, and announces from a given client.
 struct Swarm
 {
@@ -151,9 +143,9 @@ void TestAccessPolicy::init()
 
 void TestAccessPolicy::banRefusesHttpAndUdp()
 {
-    auto r = m_server.adminRequest(
-        "POST", QStringLiteral("/admin/bans"),
-        obj({{"ip", QStringLiteral("127.0.0.0/8")}, {"reason", QStringLiteral("test abuse")}}));
+    auto r = m_server.adminRequest("POST", QStringLiteral("/admin/bans"),
+                                   itest::jsonObject({{"ip", QStringLiteral("127.0.0.0/8")},
+                                                      {"reason", QStringLiteral("test abuse")}}));
     QCOMPARE(r.status, 201);
     QCOMPARE(r.json.value(QStringLiteral("ip")).toString(), QStringLiteral("127.0.0.0/8"));
     QCOMPARE(r.json.value(QStringLiteral("reason")).toString(), QStringLiteral("test abuse"));
@@ -182,7 +174,7 @@ void TestAccessPolicy::banListsAndLookups()
     for (const char *ip : {"10.0.0.0/8", "10.1.0.0/16", "198.51.100.7", "2001:db8::/32"})
         QCOMPARE(m_server
                      .adminRequest("POST", QStringLiteral("/admin/bans"),
-                                   obj({{"ip", QString::fromLatin1(ip)}}))
+                                   itest::jsonObject({{"ip", QString::fromLatin1(ip)}}))
                      .status,
                  201);
     QCOMPARE(bansListed(m_server),
@@ -216,39 +208,40 @@ void TestAccessPolicy::banUpdate()
 {
     QCOMPARE(m_server
                  .adminRequest("POST", QStringLiteral("/admin/bans"),
-                               obj({{"ip", QStringLiteral("127.0.0.1")},
-                                    {"reason", QStringLiteral("first")},
-                                    {"duration", 3600}}))
+                               itest::jsonObject({{"ip", QStringLiteral("127.0.0.1")},
+                                                  {"reason", QStringLiteral("first")},
+                                                  {"duration", 3600}}))
                  .status,
              201);
     auto r = m_server.adminRequest("PUT", QStringLiteral("/admin/bans/127.0.0.1"),
-                                   obj({{"reason", QStringLiteral("second")}}));
+                                   itest::jsonObject({{"reason", QStringLiteral("second")}}));
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json.value(QStringLiteral("reason")).toString(), QStringLiteral("second"));
     QVERIFY(r.json.value(QStringLiteral("expires_at")).isString()); // kept
     r = m_server.adminRequest("PUT", QStringLiteral("/admin/bans/127.0.0.1"),
-                              obj({{"duration", QJsonValue::Null}}));
+                              itest::jsonObject({{"duration", QJsonValue::Null}}));
     QCOMPARE(r.status, 200);
     QVERIFY(r.json.value(QStringLiteral("expires_at")).isNull()); // permanent now
     QCOMPARE(r.json.value(QStringLiteral("reason")).toString(), QStringLiteral("second"));
     QCOMPARE(m_swarm.httpAnnounce(), kBanned);
     // Shortened so that it is already over: it stops applying at once.
     r = m_server.adminRequest("PUT", QStringLiteral("/admin/bans/127.0.0.1"),
-                              obj({{"duration", 1}}));
+                              itest::jsonObject({{"duration", 1}}));
     QCOMPARE(r.status, 200);
     QTRY_COMPARE_WITH_TIMEOUT(m_swarm.httpAnnounce(), QByteArray(), 5000);
 }
 
 void TestAccessPolicy::banExpiresAtOnce()
 {
+    QCOMPARE(
+        m_server
+            .adminRequest("POST", QStringLiteral("/admin/bans"),
+                          itest::jsonObject({{"ip", QStringLiteral("127.0.0.1")}, {"duration", 1}}))
+            .status,
+        201);
     QCOMPARE(m_server
                  .adminRequest("POST", QStringLiteral("/admin/bans"),
-                               obj({{"ip", QStringLiteral("127.0.0.1")}, {"duration", 1}}))
-                 .status,
-             201);
-    QCOMPARE(m_server
-                 .adminRequest("POST", QStringLiteral("/admin/bans"),
-                               obj({{"ip", QStringLiteral("192.0.2.0/24")}}))
+                               itest::jsonObject({{"ip", QStringLiteral("192.0.2.0/24")}}))
                  .status,
              201);
     QCOMPARE(m_swarm.httpAnnounce(), kBanned);
@@ -352,14 +345,11 @@ void TestAccessPolicy::banRequests()
     QFETCH(QString, code);
     QCOMPARE(m_server
                  .adminRequest("POST", QStringLiteral("/admin/bans"),
-                               obj({{"ip", QStringLiteral("203.0.113.0/24")},
-                                    {"reason", QStringLiteral("kept")}}))
+                               itest::jsonObject({{"ip", QStringLiteral("203.0.113.0/24")},
+                                                  {"reason", QStringLiteral("kept")}}))
                  .status,
              201);
-    QList<std::pair<QByteArray, QByteArray>> headers{{"Content-Type", "application/json"}};
-    if (code != QLatin1String("unauthorized"))
-        headers.append({"Authorization", "Bearer " + m_server.adminToken()});
-    const auto r = m_server.adminRaw(method, path, body, headers);
+    const auto r = m_server.adminJson(method, path, body, code != QLatin1String("unauthorized"));
     QCOMPARE(r.status, status);
     QCOMPARE(r.errorCode(), code);
     // Nothing changed.
@@ -379,7 +369,7 @@ void TestAccessPolicy::ipv6Ban()
     QVERIFY(swarm.create(server));
     QCOMPARE(server
                  .adminRequest("POST", QStringLiteral("/admin/bans"),
-                               obj({{"ip", QStringLiteral("::1")}}))
+                               itest::jsonObject({{"ip", QStringLiteral("::1")}}))
                  .status,
              201);
     const QByteArray query =
@@ -397,9 +387,9 @@ void TestAccessPolicy::ipv6Ban()
 
 void TestAccessPolicy::whitelist()
 {
-    auto r = m_server.adminRequest(
-        "POST", QStringLiteral("/admin/whitelist"),
-        obj({{"prefix", QStringLiteral("-TR")}, {"name", QStringLiteral("Transmission")}}));
+    auto r = m_server.adminRequest("POST", QStringLiteral("/admin/whitelist"),
+                                   itest::jsonObject({{"prefix", QStringLiteral("-TR")},
+                                                      {"name", QStringLiteral("Transmission")}}));
     QCOMPARE(r.status, 201);
     QCOMPARE(r.json.value(QStringLiteral("prefix")).toString(), QStringLiteral("-TR"));
     QCOMPARE(r.json.value(QStringLiteral("name")).toString(), QStringLiteral("Transmission"));
@@ -414,7 +404,7 @@ void TestAccessPolicy::whitelist()
     // A prefix with characters a URL escapes, removed through its escaped form.
     QCOMPARE(m_server
                  .adminRequest("POST", QStringLiteral("/admin/whitelist"),
-                               obj({{"prefix", QStringLiteral("-I/T%")}}))
+                               itest::jsonObject({{"prefix", QStringLiteral("-I/T%")}}))
                  .status,
              201);
     QCOMPARE(m_swarm.httpAnnounce("a", "-I/T%01-"), QByteArray());
@@ -481,13 +471,10 @@ void TestAccessPolicy::whitelistRequests()
     QFETCH(QString, code);
     QCOMPARE(m_server
                  .adminRequest("POST", QStringLiteral("/admin/whitelist"),
-                               obj({{"prefix", QStringLiteral("-qB")}}))
+                               itest::jsonObject({{"prefix", QStringLiteral("-qB")}}))
                  .status,
              201);
-    QList<std::pair<QByteArray, QByteArray>> headers{{"Content-Type", "application/json"}};
-    if (code != QLatin1String("unauthorized"))
-        headers.append({"Authorization", "Bearer " + m_server.adminToken()});
-    const auto r = m_server.adminRaw(method, path, body, headers);
+    const auto r = m_server.adminJson(method, path, body, code != QLatin1String("unauthorized"));
     QCOMPARE(r.status, status);
     QCOMPARE(r.errorCode(), code);
     const auto list = m_server.adminRequest("GET", QStringLiteral("/admin/whitelist"));
@@ -503,7 +490,7 @@ void TestAccessPolicy::whitelistOffByConfig()
     QVERIFY(swarm.create(server));
     QCOMPARE(server
                  .adminRequest("POST", QStringLiteral("/admin/whitelist"),
-                               obj({{"prefix", QStringLiteral("-TR")}}))
+                               itest::jsonObject({{"prefix", QStringLiteral("-TR")}}))
                  .status,
              201);
     QVERIFY(!server.adminRequest("GET", QStringLiteral("/admin/whitelist"))
@@ -519,22 +506,23 @@ void TestAccessPolicy::restartKeepsBansAndWhitelist()
     QVERIFY(server.start());
     Swarm swarm;
     QVERIFY(swarm.create(server));
+    QCOMPARE(
+        server
+            .adminRequest("POST", QStringLiteral("/admin/bans"),
+                          itest::jsonObject({{"ip", QStringLiteral("127.0.0.1")},
+                                             {"reason", QStringLiteral("kept across restarts")},
+                                             {"duration", 86400}}))
+            .status,
+        201);
     QCOMPARE(server
                  .adminRequest("POST", QStringLiteral("/admin/bans"),
-                               obj({{"ip", QStringLiteral("127.0.0.1")},
-                                    {"reason", QStringLiteral("kept across restarts")},
-                                    {"duration", 86400}}))
-                 .status,
-             201);
-    QCOMPARE(server
-                 .adminRequest("POST", QStringLiteral("/admin/bans"),
-                               obj({{"ip", QStringLiteral("2001:db8::/48")}}))
+                               itest::jsonObject({{"ip", QStringLiteral("2001:db8::/48")}}))
                  .status,
              201);
     QCOMPARE(server
                  .adminRequest("POST", QStringLiteral("/admin/whitelist"),
-                               obj({{"prefix", QStringLiteral("-TR")},
-                                    {"name", QStringLiteral("Transmission")}}))
+                               itest::jsonObject({{"prefix", QStringLiteral("-TR")},
+                                                  {"name", QStringLiteral("Transmission")}}))
                  .status,
              201);
     const auto before = server.adminRequest("GET", QStringLiteral("/admin/bans"));

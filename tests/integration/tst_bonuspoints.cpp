@@ -12,17 +12,6 @@ using itest::TrackerProcess;
 
 namespace {
 
-QByteArray query(const proto::InfoHash &ih, const char *peer, quint64 left,
-                 const char *event = nullptr)
-{
-    QByteArray q = "info_hash=" + ih.toByteArray().toPercentEncoding() +
-                   "&peer_id=" + QByteArray(peer).leftJustified(20, '.') + "&port=6881&compact=1" +
-                   "&uploaded=0&downloaded=0&left=" + QByteArray::number(left);
-    if (event)
-        q += QByteArray("&event=") + event;
-    return q;
-}
-
 QJsonObject points(double p)
 {
     return QJsonObject{{QStringLiteral("points"), p}};
@@ -69,7 +58,7 @@ void TestBonusPoints::initTestCase()
         const proto::InfoHash ih = itest::randomInfoHash();
         QVERIFY(!m_server.createTorrent(ih).isEmpty());
         const auto r = m_server.announce(seeder.value(QStringLiteral("passkey")).toString(),
-                                         query(ih, "-IT0001-s", 0, "started"));
+                                         itest::counterQuery(ih, "-IT0001-s", 0, 0, "started"));
         QVERIFY(r && !r->find("failure reason"));
     }
 }
@@ -202,10 +191,7 @@ void TestBonusPoints::requests()
     if (path.contains(QLatin1String("%1")))
         path = path.arg(m_idle);
     const double before = pointsOf(m_idle);
-    QList<std::pair<QByteArray, QByteArray>> headers{{"Content-Type", "application/json"}};
-    if (code != QLatin1String("unauthorized"))
-        headers.append({"Authorization", "Bearer " + m_server.adminToken()});
-    const auto r = m_server.adminRaw(method, path, body, headers);
+    const auto r = m_server.adminJson(method, path, body, code != QLatin1String("unauthorized"));
     QCOMPARE(r.status, status);
     QCOMPARE(r.errorCode(), code);
     QCOMPARE(pointsOf(m_idle), before); // nothing changed

@@ -10,20 +10,6 @@
 using namespace sk;
 using itest::TrackerProcess;
 
-namespace {
-QByteArray query(const proto::InfoHash &ih, const char *peer, quint64 uploaded, quint64 left,
-                 const char *event = nullptr)
-{
-    QByteArray q = "info_hash=" + ih.toByteArray().toPercentEncoding() +
-                   "&peer_id=" + QByteArray(peer).leftJustified(20, '.') + "&port=6881&compact=1" +
-                   "&uploaded=" + QByteArray::number(uploaded) +
-                   "&downloaded=0&left=" + QByteArray::number(left);
-    if (event)
-        q += QByteArray("&event=") + event;
-    return q;
-}
-} // namespace
-
 class TestCheatFlags : public QObject
 {
     Q_OBJECT
@@ -77,14 +63,15 @@ void TestCheatFlags::initTestCase()
 void TestCheatFlags::flagsAreListedAndChangeNothing()
 {
     // A seeder alone in its swarm reports 5000 bytes of upload: nobody could have taken them.
-    QVERIFY(announce(m_seederKey, query(m_lonely, "-IT0001-s", 0, 0, "started")));
-    QVERIFY(announce(m_seederKey, query(m_lonely, "-IT0001-s", 5000, 0)));
+    QVERIFY(announce(m_seederKey, itest::counterQuery(m_lonely, "-IT0001-s", 0, 0, "started")));
+    QVERIFY(announce(m_seederKey, itest::counterQuery(m_lonely, "-IT0001-s", 5000, 0)));
     // Then 10 GB within a second or two: faster than the 1 MB/s cap.
-    QVERIFY(announce(m_seederKey, query(m_lonely, "-IT0001-s", 10'000'005'000ull, 0)));
+    QVERIFY(
+        announce(m_seederKey, itest::counterQuery(m_lonely, "-IT0001-s", 10'000'005'000ull, 0)));
     // The honest seeder uploads 3000 bytes slowly to a leecher that is there.
-    QVERIFY(announce(m_honestKey, query(m_busy, "-IT0001-l", 0, 500, "started")));
-    QVERIFY(announce(m_honestKey, query(m_busy, "-IT0001-h", 0, 0, "started")));
-    QVERIFY(announce(m_honestKey, query(m_busy, "-IT0001-h", 3000, 0)));
+    QVERIFY(announce(m_honestKey, itest::counterQuery(m_busy, "-IT0001-l", 0, 500, "started")));
+    QVERIFY(announce(m_honestKey, itest::counterQuery(m_busy, "-IT0001-h", 0, 0, "started")));
+    QVERIFY(announce(m_honestKey, itest::counterQuery(m_busy, "-IT0001-h", 3000, 0)));
 
     QTRY_COMPARE_WITH_TIMEOUT(cheats().size(), 3, 10000);
     const QJsonArray all = cheats();

@@ -12,29 +12,6 @@
 using namespace sk;
 using itest::TrackerProcess;
 
-namespace {
-
-QByteArray query(const proto::InfoHash &ih, const char *peer, quint64 left,
-                 const char *event = nullptr)
-{
-    QByteArray q = "info_hash=" + ih.toByteArray().toPercentEncoding() +
-                   "&peer_id=" + QByteArray(peer).leftJustified(20, '.') + "&port=6881&compact=1" +
-                   "&uploaded=0&downloaded=0&left=" + QByteArray::number(left);
-    if (event)
-        q += QByteArray("&event=") + event;
-    return q;
-}
-
-QJsonObject obj(std::initializer_list<std::pair<const char *, QJsonValue>> fields)
-{
-    QJsonObject o;
-    for (const auto &[k, v] : fields)
-        o.insert(QLatin1String(k), v);
-    return o;
-}
-
-} // namespace
-
 class TestSnatches : public QObject
 {
     Q_OBJECT
@@ -94,8 +71,10 @@ void TestSnatches::initTestCase()
 
 void TestSnatches::snatchAndSeedtime()
 {
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-a", 100, "started")), QByteArray());
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-a", 0, "completed")), QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-a", 0, 100, "started")),
+             QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-a", 0, 0, "completed")),
+             QByteArray());
     QVERIFY(flush());
     QJsonArray list = snatchesOf(m_leecherId);
     QCOMPARE(list.size(), 1);
@@ -111,12 +90,14 @@ void TestSnatches::snatchAndSeedtime()
     QElapsedTimer seeding;
     seeding.start();
     QThread::msleep(1100);
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-a", 0)), QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-a", 0, 0)), QByteArray());
     QThread::msleep(1100);
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-a", 0)), QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-a", 0, 0)), QByteArray());
     // A second completion (another client of the same user) is no second snatch.
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-b", 5, "started")), QByteArray());
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-b", 0, "completed")), QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-b", 0, 5, "started")),
+             QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-b", 0, 0, "completed")),
+             QByteArray());
     QVERIFY(flush());
     list = snatchesOf(m_leecherId);
     QCOMPARE(list.size(), 1);
@@ -200,10 +181,7 @@ void TestSnatches::snatchRequests()
     QFETCH(QString, code);
     if (path.contains(QLatin1String("%1")))
         path = path.arg(m_snatchId);
-    QList<std::pair<QByteArray, QByteArray>> headers{{"Content-Type", "application/json"}};
-    if (code != QLatin1String("unauthorized"))
-        headers.append({"Authorization", "Bearer " + m_server.adminToken()});
-    const auto r = m_server.adminRaw(method, path, body, headers);
+    const auto r = m_server.adminJson(method, path, body, code != QLatin1String("unauthorized"));
     QCOMPARE(r.status, status);
     QCOMPARE(r.errorCode(), code);
     const auto s =
@@ -222,8 +200,10 @@ void TestSnatches::hitAndRun()
     QCOMPARE(check.json.value(QStringLiteral("flagged")).toInt(), 0);
 
     // Both clients stop: a hit-and-run, one warning, which is max_warnings: no more leeching.
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-a", 0, "stopped")), QByteArray());
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-b", 0, "stopped")), QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-a", 0, 0, "stopped")),
+             QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-b", 0, 0, "stopped")),
+             QByteArray());
     QVERIFY(flush());
     check = m_server.adminRequest("POST", QStringLiteral("/admin/hnr/check"));
     QCOMPARE(check.json.value(QStringLiteral("flagged")).toInt(), 1);
@@ -239,10 +219,12 @@ void TestSnatches::hitAndRun()
     auto user = m_server.adminRequest("GET", QStringLiteral("/admin/users/%1").arg(m_leecherId));
     QCOMPARE(user.json.value(QStringLiteral("hnr_warnings")).toInt(), 1);
     QVERIFY(!user.json.value(QStringLiteral("can_leech")).toBool());
-    QCOMPARE(announce(m_leecher, query(m_other, "-IT0001-c", 100, "started")),
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_other, "-IT0001-c", 0, 100, "started")),
              QByteArray("leeching is disabled for this account; seeding is still allowed"));
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-a", 0, "started")), QByteArray());
-    QCOMPARE(announce(m_leecher, query(m_torrent, "-IT0001-a", 0, "stopped")), QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-a", 0, 0, "started")),
+             QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_torrent, "-IT0001-a", 0, 0, "stopped")),
+             QByteArray());
 
     // Never twice; warnings and the flag clear; a cleared flag is not raised again.
     check = m_server.adminRequest("POST", QStringLiteral("/admin/hnr/check"));
@@ -265,14 +247,16 @@ void TestSnatches::hitAndRun()
              0);
     QCOMPARE(m_server
                  .adminRequest("PUT", QStringLiteral("/admin/users/%1/leech").arg(m_leecherId),
-                               obj({{"can_leech", true}}))
+                               itest::jsonObject({{"can_leech", true}}))
                  .status,
              200);
-    QCOMPARE(announce(m_leecher, query(m_other, "-IT0001-c", 100, "started")), QByteArray());
+    QCOMPARE(announce(m_leecher, itest::counterQuery(m_other, "-IT0001-c", 0, 100, "started")),
+             QByteArray());
 
     // A correction of seedtime lands on top of what is pending, exactly once.
-    const auto put = m_server.adminRequest(
-        "PUT", QStringLiteral("/admin/snatches/%1").arg(m_snatchId), obj({{"seedtime", 7200}}));
+    const auto put =
+        m_server.adminRequest("PUT", QStringLiteral("/admin/snatches/%1").arg(m_snatchId),
+                              itest::jsonObject({{"seedtime", 7200}}));
     QCOMPARE(put.status, 200);
     QCOMPARE(put.json.value(QStringLiteral("seedtime")).toInteger(), 7200);
     QVERIFY(flush());
