@@ -2,7 +2,7 @@
 // previous award and the torrents each user seeds (capped at two intervals), nothing when off;
 // points add, remove (never below zero) and redeem for upload credit in one step, with the
 // registry's totals patched.
-#include "seedingstore.h"
+#include "policyfixture.h"
 #include "server/core/bonus.h"
 #include "server/storage/sqldatabase.h"
 
@@ -52,23 +52,14 @@ private:
 
 void TestBonus::init()
 {
-    storage::StorageSettings settings;
-    settings.path = m_dir.filePath(QStringLiteral("b%1.db").arg(++m_files));
-    QString error;
-    m_db = storage::SqlDatabase::open(settings, &error);
-    QVERIFY2(m_db, qPrintable(error));
     m_registry = std::make_unique<core::Registry>();
     m_store.seeding.clear();
     m_clock.set(kStart);
-    m_users.clear();
-    for (int i = 0; i < 3; ++i) {
-        const auto u =
-            m_db->insertUser(QStringLiteral("u%1").arg(i),
-                             *proto::Passkey::fromText(QByteArray(32, char('a' + i))), kStart);
-        QVERIFY(u.ok());
-        m_users.push_back(u.value.id);
-        m_registry->putUser({u.value.id, u.value.passkey, true});
-    }
+    std::vector<core::TorrentId> torrents;
+    QString error;
+    QVERIFY2(itest::openWithAccounts(m_dir.filePath(QStringLiteral("b%1.db").arg(++m_files)), 3,
+                                     kStart, m_db, *m_registry, m_users, torrents, &error),
+             qPrintable(error));
 }
 
 // User 0 seeds two torrents, user 1 one, user 2 none; 2 points per torrent and hour.
@@ -89,7 +80,8 @@ void TestBonus::award()
     QFETCH(int, elapsed);
     QFETCH(qint64, user0);
     QFETCH(qint64, user1);
-    m_store.seeding = {{1, m_users[0]}, {2, m_users[0]}, {1, m_users[1]}};
+    // User 2 seeds only a torrent the tracker does not know: it pays nothing.
+    m_store.seeding = {{1, m_users[0]}, {2, m_users[0]}, {1, m_users[1]}, {9, m_users[2]}};
     auto b = bonus();
     m_clock.advance(elapsed);
     const auto r = b.award();

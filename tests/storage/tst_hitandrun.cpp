@@ -3,7 +3,7 @@
 // snatches past the grace period, below the minimum seedtime and not seeding now, counts one
 // warning per flag, disables leeching at max_warnings (database and memory), never flags
 // twice; warnings clear; snatch corrections.
-#include "seedingstore.h"
+#include "policyfixture.h"
 #include "server/core/hitandrun.h"
 #include "server/storage/sqldatabase.h"
 
@@ -16,13 +16,6 @@ namespace {
 
 constexpr std::int64_t kStart = 1'700'000'000;
 constexpr std::int64_t kDay = 86400;
-
-proto::InfoHash hashOf(int i)
-{
-    proto::InfoHash h;
-    h.bytes.fill(static_cast<unsigned char>(i));
-    return h;
-}
 
 } // namespace
 
@@ -57,34 +50,19 @@ private:
     itest::SeedingStore m_store;
     core::ManualClock m_clock{kStart};
     std::vector<core::UserId> m_users;
-    std::vector<core::TorrentId> m_torrents; // torrent i has info_hash hashOf(i)
+    std::vector<core::TorrentId> m_torrents; // torrent i has info_hash itest::fixtureHash(i)
     std::uint64_t m_sequence = 0;
 };
 
 void TestHitAndRun::init()
 {
-    storage::StorageSettings settings;
-    settings.path = m_dir.filePath(QStringLiteral("h%1.db").arg(++m_sequence));
-    QString error;
-    m_db = storage::SqlDatabase::open(settings, &error);
-    QVERIFY2(m_db, qPrintable(error));
     m_registry = std::make_unique<core::Registry>();
     m_store.seeding.clear();
     m_clock.set(kStart);
-    m_users.clear();
-    m_torrents.clear();
-    for (int i = 0; i < 3; ++i) {
-        const auto u =
-            m_db->insertUser(QStringLiteral("u%1").arg(i),
-                             *proto::Passkey::fromText(QByteArray(32, char('a' + i))), kStart);
-        QVERIFY(u.ok());
-        m_users.push_back(u.value.id);
-        m_registry->putUser({u.value.id, u.value.passkey, true});
-        const auto t = m_db->insertTorrent(hashOf(i), QStringLiteral("t%1").arg(i), kStart);
-        QVERIFY(t.ok());
-        m_torrents.push_back(t.value.id);
-        m_registry->putTorrent(t.value.id, hashOf(i));
-    }
+    QString error;
+    QVERIFY2(itest::openWithAccounts(m_dir.filePath(QStringLiteral("h%1.db").arg(++m_sequence)), 3,
+                                     kStart, m_db, *m_registry, m_users, m_torrents, &error),
+             qPrintable(error));
 }
 
 void TestHitAndRun::cleanup()
@@ -122,7 +100,7 @@ void TestHitAndRun::snatchOncePerUserAndTorrent()
     const core::SnatchRecord &s = all.value[0];
     QCOMPARE(s.user, m_users[0]);
     QCOMPARE(s.torrent, m_torrents[0]);
-    QCOMPARE(s.infoHash, hashOf(0));
+    QCOMPARE(s.infoHash, itest::fixtureHash(0));
     QCOMPARE(s.completedAt, kStart + 10);
     QCOMPARE(s.seedtime, 150u);
     QCOMPARE(s.lastSeen, kStart + 500);
@@ -163,7 +141,7 @@ void TestHitAndRun::checkFlags()
     if (seedtime)
         QVERIFY(commit(m_users[0], 0, 0, std::uint32_t(seedtime)));
     if (seedingNow)
-        m_store.seeding.insert({hashOf(0).bytes[0], m_users[0]});
+        m_store.seeding.insert({itest::fixtureHash(0).bytes[0], m_users[0]});
     m_clock.set(kStart + ageDays * kDay);
     auto hnr = checker();
     const auto report = hnr.check();
