@@ -110,10 +110,10 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
                          core::AnnounceService &service, TokenStore &tokens,
                          core::StatsWriter &stats, core::AccessControl &access,
                          core::HitAndRun &hnr, core::Bonus &bonus, core::RateLimiter &limiter,
-                         const AdminSettings &settings)
+                         core::ReachabilityCache &reach, const AdminSettings &settings)
     : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
       m_stats(stats), m_access(access), m_hnr(hnr), m_bonus(bonus), m_limiter(limiter),
-      m_settings(settings)
+      m_reach(reach), m_settings(settings)
 {
     using M = QHttpServerRequest::Method;
     add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
@@ -185,6 +185,12 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &p) { return rateLimitState(p[0]); });
     add(M::Delete, "/admin/ratelimits/:ip",
         [this](const auto &, const auto &p) { return rateLimitReset(p[0]); });
+    add(M::Get, "/admin/torrents/:id/peers",
+        [this](const auto &r, const auto &p) { return listPeers(r, p[0]); });
+    add(M::Get, "/admin/verification/stats",
+        [this](const auto &, const auto &) { return verificationStats(); });
+    add(M::Delete, "/admin/verification/cache",
+        [this](const auto &, const auto &) { return clearVerificationCache(); });
     add(M::Get, "/admin/bonus/stats", [this](const auto &, const auto &) { return bonusStats(); });
     add(M::Post, "/admin/bonus/calculate",
         [this](const auto &, const auto &) { return bonusCalculate(); });
@@ -1297,6 +1303,71 @@ ApiReply AdminServer::redeemPoints(const QHttpServerRequest &r, const QString &i
 }
 
 // ---- rate limits ----
+
+ApiReply AdminServer::listPeers(const QHttpServerRequest &r, const QString &idOrHash)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    const auto found = lookupTorrent(idOrHash);
+    if (const auto *e = std::get_if<ApiReply>(&found))
+        return *e;
+    const std::vector<core::PeerInfo> peers =
+        m_peers.peers(std::get<core::TorrentRecord>(found).infoHash);
+    QJsonArray items;
+    const auto total = static_cast<std::int64_t>(peers.size());
+    for (std::int64_t i = p.page.offset; i < total && i < p.page.offset + p.page.limit; ++i) {
+        const core::PeerInfo &pi = peers[std::size_t(i)];
+        api::PeerDto d;
+        d.userId = pi.userId;
+        d.peerId = pi.peerId.toHexString();
+        d.client = api::clientOf(pi.peerId);
+        d.ip = pi.endpoint.ip().toString();
+        d.port = pi.endpoint.port();
+        d.uploaded = pi.uploaded;
+        d.downloaded = pi.downloaded;
+        d.left = pi.left;
+        d.seeder = pi.seeder;
+        if (pi.reachability != core::Reachability::Unknown)
+            d.connectable = pi.reachability == core::Reachability::Connectable;
+        d.lastAnnounce = pi.lastAnnounce;
+        items.append(d.toJson());
+    }
+    return pagedReply(QStringLiteral("peers"), items, total, p.page);
+}
+
+ApiReply AdminServer::verificationStats()
+{
+    const core::ReachabilityStats st = m_reach.stats();
+    const core::VerificationSettings &s = m_reach.settings();
+    return {200, QJsonObject{
+                     {QStringLiteral("enabled"), s.enabled},
+                     {QStringLiteral("connect_timeout_ms"), s.connectTimeoutMs},
+                     {QStringLiteral("cache_ttl"), qint64(s.cacheTtl)},
+                     {QStringLiteral("max_concurrent"), s.maxConcurrent},
+                     {QStringLiteral("cache"),
+                      QJsonObject{{QStringLiteral("entries"), qint64(st.cached)},
+                                  {QStringLiteral("connectable"), qint64(st.connectable)},
+                                  {QStringLiteral("unreachable"), qint64(st.unreachable)},
+                                  {QStringLiteral("max"), qint64(s.maxCached)},
+                                  {QStringLiteral("hits"), qint64(st.hits)},
+                                  {QStringLiteral("misses"), qint64(st.misses)}}},
+                     {QStringLiteral("probes"),
+                      QJsonObject{{QStringLiteral("queued"), qint64(st.queued)},
+                                  {QStringLiteral("in_flight"), qint64(st.inFlight())},
+                                  {QStringLiteral("max_queue"), qint64(s.maxQueue)},
+                                  {QStringLiteral("requested"), qint64(st.requested)},
+                                  {QStringLiteral("dropped"), qint64(st.dropped)},
+                                  {QStringLiteral("connectable"), qint64(st.answeredConnectable)},
+                                  {QStringLiteral("unreachable"), qint64(st.answeredUnreachable)},
+                                  {QStringLiteral("timed_out"), qint64(st.timedOut)}}},
+                 }};
+}
+
+ApiReply AdminServer::clearVerificationCache()
+{
+    return {200, QJsonObject{{QStringLiteral("cleared"), qint64(m_reach.clear())}}};
+}
 
 ApiReply AdminServer::rateLimitStats()
 {

@@ -42,7 +42,8 @@ public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                 core::AnnounceService &service, TokenStore &tokens, core::StatsWriter &stats,
                 core::AccessControl &access, core::HitAndRun &hnr, core::Bonus &bonus,
-                core::RateLimiter &limiter, const AdminSettings &settings);
+                core::RateLimiter &limiter, core::ReachabilityCache &reach,
+                const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -93,6 +94,9 @@ private:
     ApiReply rateLimitStats();
     ApiReply rateLimitState(const QString &ip);
     ApiReply rateLimitReset(const QString &ip);
+    ApiReply verificationStats();
+    ApiReply clearVerificationCache();
+    ApiReply listPeers(const QHttpServerRequest &r, const QString &idOrHash);
     ApiReply bonusStats();
     ApiReply bonusCalculate();
     ApiReply getPoints(const QString &id);
@@ -118,6 +122,7 @@ private:
     core::HitAndRun &m_hnr;
     core::Bonus &m_bonus;
     core::RateLimiter &m_limiter;
+    core::ReachabilityCache &m_reach;
     AdminSettings m_settings;
     QHttpServer m_server;
     std::vector<Route> m_routes;

@@ -279,6 +279,33 @@ const std::vector<Field> &fields()
                              "Addresses whose buckets are held at once; when full (after "
                              "dropping idle ones) new addresses pass untracked.",
                              [](Config &c) -> std::size_t & { return c.rateLimit.maxTracked; }));
+        t.push_back(boolField(
+            "verification.enabled",
+            "Probe whether peers accept TCP connections on the address and port they announce "
+            "(one connect per endpoint, cached); connectable peers are preferred in replies.",
+            [](Config &c) -> bool & { return c.verification.enabled; }));
+        t.push_back(intField("verification.connect_timeout_ms", 100, 60000,
+                             "Milliseconds a probe waits for the connection.",
+                             [](Config &c) -> int & { return c.verification.connectTimeoutMs; }));
+        t.push_back(intField("verification.cache_ttl", 60, 7 * 86400,
+                             "Seconds a probe's answer stands; an endpoint announcing after that "
+                             "is probed again.",
+                             [](Config &c) -> std::uint32_t & { return c.verification.cacheTtl; }));
+        t.push_back(intField("verification.max_concurrent", 1, 10000,
+                             "Connection attempts under way at once.",
+                             [](Config &c) -> int & { return c.verification.maxConcurrent; }));
+        t.push_back(intField("verification.max_queue", 1, 10000000,
+                             "Probes waiting for a free slot; past it new endpoints go unprobed "
+                             "until their next announce.",
+                             [](Config &c) -> std::size_t & { return c.verification.maxQueue; }));
+        t.push_back(intField("verification.max_cached", 1000, 100000000,
+                             "Endpoints whose answer is remembered; past it new endpoints go "
+                             "unprobed until old answers expire.",
+                             [](Config &c) -> std::size_t & { return c.verification.maxCached; }));
+        t.push_back(boolField("verification.warn_unreachable",
+                              "HTTP announces of a peer that refused the probe carry a `warning "
+                              "message` saying so.",
+                              [](Config &c) -> bool & { return c.verification.warnUnreachable; }));
 
         t.push_back(intField("http.max_connections", 1, 1000000,
                              "Open tracker HTTP connections per worker; more are refused.",

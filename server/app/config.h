@@ -5,6 +5,7 @@
 #include "server/core/bonus.h"
 #include "server/core/hitandrun.h"
 #include "server/core/ratelimiter.h"
+#include "server/core/reachability.h"
 #include "server/core/trackersettings.h"
 #include "server/net/httplistener.h"
 #include "server/net/udplistener.h"
@@ -31,6 +32,7 @@ struct Config
     core::HitAndRunSettings hnr;
     core::BonusSettings bonus;
     core::RateLimitSettings rateLimit;
+    core::VerificationSettings verification;
     net::HttpSettings http;
     net::UdpSettings udp;
 

@@ -8,6 +8,7 @@
 #include "server/core/directory.h"
 #include "server/core/hitandrun.h"
 #include "server/core/statswriter.h"
+#include "server/net/peerprober.h"
 #include "server/net/workerpool.h"
 #include "server/peers/memorypeerstore.h"
 #include "server/storage/sqldatabase.h"
@@ -39,6 +40,8 @@ struct Server::Parts
     core::CheatLog cheats;
     std::unique_ptr<storage::SqlDatabase> db;
     std::unique_ptr<peers::MemoryPeerStore> peers;
+    std::unique_ptr<core::ReachabilityCache> reach;
+    std::unique_ptr<net::PeerProber> prober; // after peers and reach: stopped before them
     core::StatsLedger ledger;
     std::unique_ptr<core::StatsWriter> stats;
     std::unique_ptr<core::AnnounceService> service;
@@ -99,9 +102,12 @@ bool Server::start(const QByteArray &adminToken, QString *error)
 
     p->peers = std::make_unique<peers::MemoryPeerStore>();
     p->limiter = std::make_unique<core::RateLimiter>(m_config.rateLimit);
+    p->reach = std::make_unique<core::ReachabilityCache>(m_config.verification);
+    const bool verify = m_config.verification.enabled;
     p->service = std::make_unique<core::AnnounceService>(
         p->registry, *p->peers, p->clock, m_config.tracker, &p->ledger,
-        core::AccessLists{&p->bans, &p->clients, p->limiter.get(), &p->cheats});
+        core::AccessLists{&p->bans, &p->clients, p->limiter.get(), &p->cheats,
+                          verify ? p->reach.get() : nullptr});
     p->directory = std::make_unique<core::Directory>(*p->db, p->registry, *p->peers, p->clock);
     if (p->directory->load(error) != core::DbStatus::Ok)
         return false;
@@ -135,11 +141,16 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
     p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
                                                     *p->tokens, *p->stats, *p->access, *p->hnr,
-                                                    *p->bonus, *p->limiter, as);
+                                                    *p->bonus, *p->limiter, *p->reach, as);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
         return false;
+
+    if (verify) {
+        p->prober = std::make_unique<net::PeerProber>(*p->reach, *p->peers, p->clock);
+        p->prober->start();
+    }
 
     p->ids = std::make_unique<net::ConnectionIds>();
     p->workers = std::make_unique<net::WorkerPool>(*p->service, p->clock, *p->ids);
@@ -163,6 +174,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         malloc_trim(0); // about 1-3 ms with 1M peers, measured under load
 #endif
         raw->limiter->sweep(); // idle addresses: their buckets are full again
+        raw->reach->sweep(raw->clock.now());
         // Expired bans stopped applying at their expiry; here their rows go.
         const auto removed = raw->access->removeExpiredBans();
         if (!removed.ok())
@@ -200,6 +212,8 @@ void Server::stop()
     m_parts->hnrTimer.stop();
     m_parts->bonusTimer.stop();
     m_parts->workers->stop(); // no announce may run while the parts below go away
+    if (m_parts->prober)
+        m_parts->prober->stop();
     // Every credit reported before the stop is committed; a database that keeps failing is
     // logged by each attempt (the clients' next announces re-report it after a restart).
     if (!m_parts->stats->flushAll(5))

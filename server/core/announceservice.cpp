@@ -108,7 +108,23 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     a.wantPeerIds = !request.compact && !request.noPeerId;
     a.excludeOwnUser = m_settings.excludeOwnPeers;
 
+    if (m_access.reach && a.event != proto::AnnounceEvent::Stopped)
+        a.reachability =
+            m_access.reach->observe(ProbeRequest{a.endpoint, a.infoHash, a.userId, a.peerId}, now);
+
     const AnnounceOutcome outcome = m_peers.announce(a, out);
+    if (m_access.reach) {
+        // The client learns why few peers reach it (HTTP only: UDP has no warning field).
+        if (a.reachability == Reachability::Unreachable &&
+            m_access.reach->settings().warnUnreachable)
+            out.warning = QByteArrayLiteral("the tracker could not connect to your client on "
+                                            "port ") +
+                          QByteArray::number(request.port) +
+                          QByteArrayLiteral("; other peers may not reach it either: check its "
+                                            "port forwarding");
+        else if (!out.warning.isEmpty())
+            out.warning.clear();
+    }
     // Unregistered torrents (only with enforce_registration off) have no id to account on.
     if (m_ledger && torrent) {
         StatsRecord r;

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "peerstore.h"
 #include "ratelimiter.h"
+#include "reachability.h"
 #include "registry.h"
 #include "shared/protocol/announce.h"
 #include "trackersettings.h"
@@ -32,6 +33,9 @@ struct AccessLists
     const ClientWhitelist *clients = nullptr;
     RateLimiter *limiter = nullptr;
     CheatLog *cheats = nullptr; // receives flagged announces; null: no flagging
+    // Connectability answers per endpoint, and where new endpoints ask for a probe; null:
+    // verification off.
+    ReachabilityCache *reach = nullptr;
 };
 
 class AnnounceService

@@ -12,6 +12,16 @@
 
 namespace sk::core {
 
+// Whether a peer accepted a TCP connection from the tracker on the address it announced
+// (see ReachabilityCache). Unknown until a probe answered, or with verification off.
+enum class Reachability : std::uint8_t
+{
+    Unknown = 0,
+    Connectable = 1,
+    Unreachable = 2
+};
+const char *reachabilityName(Reachability r); // "unknown", "connectable", "unreachable"
+
 // Which address families a reply may carry. BEP 15: a UDP reply holds peers of the request's
 // family only; BEP 7: an HTTP reply may hold both (`peers` and `peers6`).
 enum class PeerFamilies : std::uint8_t
@@ -36,6 +46,8 @@ struct PeerAnnounce
     PeerFamilies families = PeerFamilies::Any;
     bool wantPeerIds = false;   // dictionary (non-compact) replies need peer ids
     bool excludeOwnUser = true; // off: a user's other clients may be returned (never itself)
+    // The endpoint's last probe result; Unknown keeps what the peer had at the same endpoint.
+    Reachability reachability = Reachability::Unknown;
 };
 
 // What the store knew about the announcing peer before this announce: the accounting
@@ -55,6 +67,20 @@ struct AnnounceOutcome
 {
     std::optional<PreviousPeer> previous;
     std::uint64_t sequence = 0;
+};
+
+// One peer as the admin API shows it.
+struct PeerInfo
+{
+    UserId userId = 0;
+    proto::PeerId peerId;
+    proto::PeerEndpoint endpoint;
+    std::uint64_t uploaded = 0; // as last reported
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    std::int64_t lastAnnounce = 0;
+    bool seeder = false;
+    Reachability reachability = Reachability::Unknown;
 };
 
 struct PeerStoreStats
@@ -89,6 +115,13 @@ public:
     // torrents for which `counted` is true.
     virtual std::vector<std::pair<UserId, std::uint32_t>>
     seedingTorrentsPerUser(const std::function<bool(const proto::InfoHash &)> &counted) const = 0;
+    // Records a probe's answer on the peer, if it is still in the swarm at that endpoint;
+    // returns whether it was.
+    virtual bool setReachability(const proto::InfoHash &infoHash, UserId user,
+                                 const proto::PeerId &peerId, const proto::PeerEndpoint &endpoint,
+                                 Reachability r) = 0;
+    // The peers of one torrent, ordered by (user, peer_id): a stable order to page through.
+    virtual std::vector<PeerInfo> peers(const proto::InfoHash &infoHash) const = 0;
     virtual PeerStoreStats stats() const = 0;
 };
 

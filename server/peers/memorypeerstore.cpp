@@ -1,6 +1,8 @@
 #include "memorypeerstore.h"
 #include "swarm.h"
 
+#include <algorithm>
+
 namespace sk::peers {
 
 struct MemoryPeerStore::Shard
@@ -133,6 +135,33 @@ void MemoryPeerStore::removeUser(core::UserId user)
         for (auto &[hash, swarm] : shard.swarms)
             swarm->removeUser(user);
     }
+}
+
+bool MemoryPeerStore::setReachability(const proto::InfoHash &infoHash, core::UserId user,
+                                      const proto::PeerId &peerId,
+                                      const proto::PeerEndpoint &endpoint, core::Reachability r)
+{
+    Shard &shard = shardFor(infoHash);
+    std::lock_guard lock(shard.lock);
+    const auto it = shard.swarms.find(infoHash);
+    return it != shard.swarms.end() && it->second->setReachability(user, peerId, endpoint, r);
+}
+
+std::vector<core::PeerInfo> MemoryPeerStore::peers(const proto::InfoHash &infoHash) const
+{
+    std::vector<core::PeerInfo> out;
+    {
+        Shard &shard = shardFor(infoHash);
+        std::lock_guard lock(shard.lock);
+        const auto it = shard.swarms.find(infoHash);
+        if (it != shard.swarms.end())
+            it->second->list(out);
+    }
+    // Sorted outside the lock: announces to the shard wait only for the copy.
+    std::sort(out.begin(), out.end(), [](const core::PeerInfo &x, const core::PeerInfo &y) {
+        return x.userId != y.userId ? x.userId < y.userId : x.peerId.bytes < y.peerId.bytes;
+    });
+    return out;
 }
 
 core::PeerStoreStats MemoryPeerStore::stats() const

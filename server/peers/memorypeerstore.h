@@ -28,6 +28,10 @@ public:
     bool isSeeding(const proto::InfoHash &infoHash, core::UserId user) const override;
     std::vector<std::pair<core::UserId, std::uint32_t>> seedingTorrentsPerUser(
         const std::function<bool(const proto::InfoHash &)> &counted) const override;
+    bool setReachability(const proto::InfoHash &infoHash, core::UserId user,
+                         const proto::PeerId &peerId, const proto::PeerEndpoint &endpoint,
+                         core::Reachability r) override;
+    std::vector<core::PeerInfo> peers(const proto::InfoHash &infoHash) const override;
     core::PeerStoreStats stats() const override;
 
     class Swarm;

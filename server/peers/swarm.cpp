@@ -35,6 +35,7 @@ Peer makePeer(const core::PeerAnnounce &a)
     p.lastAnnounce = static_cast<std::uint32_t>(a.now);
     p.peerId = a.peerId;
     p.endpoint = a.endpoint;
+    p.reachability = a.reachability;
     return p;
 }
 
@@ -178,11 +179,17 @@ core::AnnounceOutcome Swarm::announce(const core::PeerAnnounce &a, proto::Announ
         wasSeeder = (ref & kSeederBit) != 0;
         if (a.event == proto::AnnounceEvent::Stopped) {
             removeAt(ref);
-        } else if (wasSeeder == seeds) {
-            p = makePeer(a);
         } else {
-            removeAt(ref);
-            append(seeds, makePeer(a));
+            Peer next = makePeer(a);
+            // A probe of this endpoint still under way: what the peer had there stays.
+            if (next.reachability == core::Reachability::Unknown && p.endpoint == a.endpoint)
+                next.reachability = p.reachability;
+            if (wasSeeder == seeds) {
+                p = next;
+            } else {
+                removeAt(ref);
+                append(seeds, next);
+            }
         }
     } else if (a.event != proto::AnnounceEvent::Stopped) {
         append(seeds, makePeer(a));
@@ -207,35 +214,95 @@ void Swarm::select(const core::PeerAnnounce &a, bool requesterSeeds,
     const qsizetype room = qsizetype(std::min<std::size_t>(wanted, size())) * 6;
     if (a.families != core::PeerFamilies::V6Only && out.peers4.capacity() < room)
         out.peers4.reserve(room);
+    auto put = [&](const Peer &p) {
+        if (p.endpoint.v6) {
+            out.peers6.append(p.endpoint.compactView());
+            if (a.wantPeerIds)
+                out.peerIds6.push_back(p.peerId);
+        } else {
+            out.peers4.append(p.endpoint.compactView());
+            if (a.wantPeerIds)
+                out.peerIds4.push_back(p.peerId);
+        }
+        --wanted;
+    };
+    // Never the announcer itself; by default none of its user's other clients either.
+    auto eligible = [&](const Peer &p) {
+        return !(p.userId == a.userId && (a.excludeOwnUser || p.peerId == a.peerId)) &&
+               familyMatches(a.families, p.endpoint);
+    };
     auto take = [&](const std::vector<Peer> &list) {
         const std::size_t n = list.size();
         if (n == 0 || wanted == 0)
             return;
         // A random window start spreads load over the swarm without shuffling it.
         const std::size_t start = n > wanted ? core::fastRandom() % n : 0;
+        auto next = [n](std::size_t i) { return i + 1 == n ? 0 : i + 1; };
+        // First pass: peers not known to refuse connections. Its scan is bounded, so a swarm
+        // of mostly unreachable peers costs a few hundred steps, not a walk of the swarm.
+        const std::size_t window = std::min<std::size_t>(n, std::max<std::size_t>(256, 4 * wanted));
+        std::size_t skipped = 0;
         std::size_t i = start;
-        for (std::size_t k = 0; k < n && wanted > 0; ++k, i = (i + 1 == n) ? 0 : i + 1) {
+        std::size_t k = 0;
+        for (; k < window && wanted > 0; ++k, i = next(i)) {
             const Peer &p = list[i];
-            // Never the announcer itself; by default none of its user's other clients either.
-            if ((p.userId == a.userId && (a.excludeOwnUser || p.peerId == a.peerId)) ||
-                !familyMatches(a.families, p.endpoint))
+            if (!eligible(p))
                 continue;
-            if (p.endpoint.v6) {
-                out.peers6.append(p.endpoint.compactView());
-                if (a.wantPeerIds)
-                    out.peerIds6.push_back(p.peerId);
-            } else {
-                out.peers4.append(p.endpoint.compactView());
-                if (a.wantPeerIds)
-                    out.peerIds4.push_back(p.peerId);
+            if (p.reachability == core::Reachability::Unreachable) {
+                ++skipped;
+                continue;
             }
-            --wanted;
+            put(p);
+        }
+        if (wanted == 0 || (skipped == 0 && k == n))
+            return;
+        // Second pass, only when the first left room: the unreachable peers it skipped, then
+        // anything past its window.
+        const std::size_t scanned = k;
+        i = start;
+        for (k = 0; k < n && wanted > 0; ++k, i = next(i)) {
+            const Peer &p = list[i];
+            if (eligible(p) && (k >= scanned || p.reachability == core::Reachability::Unreachable))
+                put(p);
         }
     };
     // Seeders need leechers only; leechers get seeders first, then other leechers.
     if (!requesterSeeds)
         take(m_seeders);
     take(m_leechers);
+}
+
+bool Swarm::setReachability(core::UserId user, const proto::PeerId &id,
+                            const proto::PeerEndpoint &endpoint, core::Reachability r)
+{
+    const std::size_t slot = findSlot(user, id);
+    if (slot == npos)
+        return false;
+    Peer &p = at(m_index[slot]);
+    if (!(p.endpoint == endpoint))
+        return false; // it moved since the probe started: its next announce brings the answer
+    p.reachability = r;
+    return true;
+}
+
+void Swarm::list(std::vector<core::PeerInfo> &out) const
+{
+    out.reserve(out.size() + size());
+    for (const std::vector<Peer> *v : {&m_seeders, &m_leechers}) {
+        for (const Peer &p : *v) {
+            core::PeerInfo i;
+            i.userId = p.userId;
+            i.peerId = p.peerId;
+            i.endpoint = p.endpoint;
+            i.uploaded = p.uploaded;
+            i.downloaded = p.downloaded;
+            i.left = p.left;
+            i.lastAnnounce = p.lastAnnounce;
+            i.seeder = v == &m_seeders;
+            i.reachability = p.reachability;
+            out.push_back(i);
+        }
+    }
 }
 
 std::size_t Swarm::expire(std::int64_t cutoff)

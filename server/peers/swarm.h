@@ -9,8 +9,8 @@
 
 namespace sk::peers {
 
-// 72 bytes; fields ordered by alignment so no padding is wasted between them. One byte is
-// still free before the size grows to 80 (the BEP key is parsed but not kept: we identify a
+// 72 bytes; fields ordered by alignment so no padding is wasted between them. The last byte
+// holds the connectability probe's answer (the BEP key is parsed but not kept: we identify a
 // client by its user and peer_id, never by key).
 struct Peer
 {
@@ -21,6 +21,7 @@ struct Peer
     std::uint32_t lastAnnounce = 0; // Unix seconds; fits until 2106
     proto::PeerId peerId;
     proto::PeerEndpoint endpoint; // reply-ready compact bytes
+    core::Reachability reachability = core::Reachability::Unknown;
 };
 static_assert(sizeof(Peer) <= 72, "Peer grew: check the per-peer memory budget");
 
@@ -49,6 +50,10 @@ public:
         for (const Peer &p : m_seeders)
             out.push_back(p.userId);
     }
+    // Sets the probe's answer on the peer if it still announces from `endpoint`.
+    bool setReachability(core::UserId user, const proto::PeerId &id,
+                         const proto::PeerEndpoint &endpoint, core::Reachability r);
+    void list(std::vector<core::PeerInfo> &out) const;
     bool empty() const { return m_seeders.empty() && m_leechers.empty(); }
     std::size_t size() const { return m_seeders.size() + m_leechers.size(); }
     // Checks that the index and the vectors agree (tests only).

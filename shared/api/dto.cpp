@@ -1,8 +1,9 @@
 #include "dto.h"
 
 #include <QDateTime>
-
 #include <QJsonValue>
+
+#include <algorithm>
 #include <cmath>
 
 namespace sk::api {
@@ -222,6 +223,63 @@ std::optional<CheatFlagDto> CheatFlagDto::fromJson(const QJsonObject &o)
     f.leechers = static_cast<std::uint32_t>(o.value(QStringLiteral("leechers")).toInteger());
     f.at = parseIso(o.value(QStringLiteral("flagged_at")));
     return f;
+}
+
+QString clientOf(const proto::PeerId &peerId)
+{
+    const auto &b = peerId.bytes;
+    auto printable = [](unsigned char c) { return c >= 0x21 && c <= 0x7E; };
+    if (b[0] == '-' && b[7] == '-' && std::all_of(b.begin() + 1, b.begin() + 7, printable))
+        return QString::fromLatin1(reinterpret_cast<const char *>(b.data()) + 1, 6);
+    std::size_t n = 0;
+    while (n < 8 && printable(b[n]))
+        ++n;
+    return QString::fromLatin1(reinterpret_cast<const char *>(b.data()), qsizetype(n));
+}
+
+QJsonObject PeerDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("user_id"), static_cast<qint64>(userId)},
+        {QStringLiteral("peer_id"), peerId},
+        {QStringLiteral("client"), client},
+        {QStringLiteral("ip"), ip},
+        {QStringLiteral("port"), static_cast<qint64>(port)},
+        {QStringLiteral("uploaded"), bigNumber(uploaded)},
+        {QStringLiteral("downloaded"), bigNumber(downloaded)},
+        {QStringLiteral("left"), bigNumber(left)},
+        {QStringLiteral("seeder"), seeder},
+        {QStringLiteral("connectable"), connectable ? QJsonValue(*connectable) : QJsonValue()},
+        {QStringLiteral("last_announce"), isoTime(lastAnnounce)},
+    };
+}
+
+std::optional<PeerDto> PeerDto::fromJson(const QJsonObject &o)
+{
+    const auto uploaded = readBig(o.value(QStringLiteral("uploaded")));
+    const auto downloaded = readBig(o.value(QStringLiteral("downloaded")));
+    const auto left = readBig(o.value(QStringLiteral("left")));
+    const QJsonValue port = o.value(QStringLiteral("port"));
+    const QJsonValue connectable = o.value(QStringLiteral("connectable"));
+    if (!o.value(QStringLiteral("user_id")).isDouble() ||
+        !o.value(QStringLiteral("ip")).isString() || !port.isDouble() || port.toInteger() < 0 ||
+        port.toInteger() > 65535 || !uploaded || !downloaded || !left ||
+        !(connectable.isBool() || connectable.isNull()))
+        return std::nullopt;
+    PeerDto p;
+    p.userId = static_cast<std::uint32_t>(o.value(QStringLiteral("user_id")).toInteger());
+    p.peerId = o.value(QStringLiteral("peer_id")).toString();
+    p.client = o.value(QStringLiteral("client")).toString();
+    p.ip = o.value(QStringLiteral("ip")).toString();
+    p.port = static_cast<std::uint16_t>(port.toInteger());
+    p.uploaded = *uploaded;
+    p.downloaded = *downloaded;
+    p.left = *left;
+    p.seeder = o.value(QStringLiteral("seeder")).toBool();
+    if (connectable.isBool())
+        p.connectable = connectable.toBool();
+    p.lastAnnounce = parseIso(o.value(QStringLiteral("last_announce")));
+    return p;
 }
 
 QJsonObject BanDto::toJson() const

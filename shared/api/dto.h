@@ -95,6 +95,31 @@ struct CheatFlagDto
     static std::optional<CheatFlagDto> fromJson(const QJsonObject &o);
 };
 
+// One peer of a swarm, as the tracker holds it now.
+struct PeerDto
+{
+    std::uint32_t userId = 0;
+    QString peerId; // as hex
+    QString client; // the peer_id's client prefix ("qB4650" for "-qB4650-..."), may be empty
+    QString ip;
+    std::uint16_t port = 0;
+    std::uint64_t uploaded = 0; // totals as last reported by the client
+    std::uint64_t downloaded = 0;
+    std::uint64_t left = 0;
+    bool seeder = false;
+    // Whether it accepted the tracker's connection probe; unset: not probed (yet), or
+    // verification off ("connectable": null).
+    std::optional<bool> connectable;
+    std::int64_t lastAnnounce = 0;
+
+    QJsonObject toJson() const;
+    static std::optional<PeerDto> fromJson(const QJsonObject &o);
+};
+
+// The readable client prefix of a peer_id: Azureus style "-XXnnnn-" gives "XXnnnn", else its
+// leading printable characters (at most 8).
+QString clientOf(const proto::PeerId &peerId);
+
 // An IP ban. `ip` names it: an address ("203.0.113.7") or a CIDR range ("10.0.0.0/8").
 struct BanDto
 {

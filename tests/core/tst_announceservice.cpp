@@ -41,6 +41,12 @@ public:
     {
         return {};
     }
+    bool setReachability(const proto::InfoHash &, core::UserId, const proto::PeerId &,
+                         const proto::PeerEndpoint &, core::Reachability) override
+    {
+        return false;
+    }
+    std::vector<core::PeerInfo> peers(const proto::InfoHash &) const override { return {}; }
     core::PeerStoreStats stats() const override { return {}; }
 
     core::PeerAnnounce last;

@@ -45,6 +45,12 @@ public:
                 ++n[user];
         return {n.begin(), n.end()};
     }
+    bool setReachability(const proto::InfoHash &, core::UserId, const proto::PeerId &,
+                         const proto::PeerEndpoint &, core::Reachability) override
+    {
+        return false;
+    }
+    std::vector<core::PeerInfo> peers(const proto::InfoHash &) const override { return {}; }
     core::PeerStoreStats stats() const override { return {}; }
 
     std::set<std::pair<unsigned char, core::UserId>> seeding; // (fixtureHash byte, user)

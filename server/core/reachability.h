@@ -1,0 +1,105 @@
+// ReachabilityCache: connectability probe results per announced endpoint (address and port),
+// and the bounded queue of probes the announce path asks for. The prober (net/PeerProber)
+// takes from the queue and answers; announces read the answers from memory.
+#pragma once
+
+#include "peerstore.h"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace sk::core {
+
+struct VerificationSettings
+{
+    bool enabled = false;
+    int connectTimeoutMs = 3000;
+    std::uint32_t cacheTtl = 3600;  // seconds a result stands before the endpoint is probed again
+    int maxConcurrent = 50;         // connection attempts at once
+    std::size_t maxQueue = 10000;   // probes waiting; more are dropped (counted)
+    std::size_t maxCached = 200000; // endpoints remembered; past it new ones are not probed
+    bool warnUnreachable = true;    // HTTP announces of unreachable peers carry a warning
+};
+
+// One probe: the endpoint, and the peer whose announce asked for it (its state is set with
+// the answer, so that it need not wait for its next announce).
+struct ProbeRequest
+{
+    proto::PeerEndpoint endpoint;
+    proto::InfoHash infoHash;
+    UserId user = 0;
+    proto::PeerId peerId;
+};
+
+struct ReachabilityStats
+{
+    std::size_t cached = 0; // endpoints with an answer or a probe under way
+    std::size_t connectable = 0;
+    std::size_t unreachable = 0;
+    std::size_t pending = 0; // queued or being probed
+    std::size_t queued = 0;
+    std::size_t inFlight() const { return pending > queued ? pending - queued : 0; }
+    std::uint64_t hits = 0;      // announces that found their endpoint
+    std::uint64_t misses = 0;    // announces of endpoints not seen before
+    std::uint64_t requested = 0; // probes queued (first sight, or a result past its TTL)
+    std::uint64_t dropped = 0;   // probes not queued: queue or cache full
+    std::uint64_t answeredConnectable = 0;
+    std::uint64_t answeredUnreachable = 0;
+    std::uint64_t timedOut = 0; // of answeredUnreachable
+};
+
+class ReachabilityCache
+{
+public:
+    explicit ReachabilityCache(const VerificationSettings &settings);
+    ~ReachabilityCache();
+
+    // Announce path (any worker): the endpoint's last answer, Unknown before the first.
+    // Queues a probe for an endpoint seen for the first time, or whose answer is older than
+    // the TTL (the old answer is served until the new one arrives). Never blocks on I/O.
+    Reachability observe(const ProbeRequest &request, std::int64_t now);
+    // The answer for an endpoint without side effects (Unknown if none).
+    Reachability lookup(const proto::PeerEndpoint &endpoint) const;
+
+    // Prober side: moves up to `max` queued probes into `out`.
+    std::size_t take(std::vector<ProbeRequest> &out, std::size_t max);
+    // `timedOut`: the answer is Unreachable because the connect timed out (counted apart).
+    void record(const proto::PeerEndpoint &endpoint, Reachability answer, std::int64_t now,
+                bool timedOut = false);
+    // Called (from the announcing thread, outside any lock) when the queue stops being empty.
+    void setWakeup(std::function<void()> wakeup);
+
+    // Forgets every answer (probes under way still land); returns how many were forgotten.
+    std::size_t clear();
+    // Drops answers nobody asked for within two TTLs (reaper); returns how many.
+    std::size_t sweep(std::int64_t now);
+    ReachabilityStats stats() const;
+    const VerificationSettings &settings() const { return m_settings; }
+
+private:
+    struct Shard;
+    Shard &shardFor(const proto::PeerEndpoint &endpoint) const;
+    // Under the shard's lock; false when the queue is full.
+    bool enqueue(const ProbeRequest &request, bool *wake);
+
+    VerificationSettings m_settings;
+    std::unique_ptr<Shard[]> m_shards;
+    std::size_t m_perShard;
+    mutable std::mutex m_queueLock;
+    std::deque<ProbeRequest> m_queue;
+    std::function<void()> m_wakeup;
+    std::atomic<std::uint64_t> m_hits{0};
+    std::atomic<std::uint64_t> m_misses{0};
+    std::atomic<std::uint64_t> m_requested{0};
+    std::atomic<std::uint64_t> m_dropped{0};
+    std::atomic<std::uint64_t> m_connectable{0};
+    std::atomic<std::uint64_t> m_unreachable{0};
+    std::atomic<std::uint64_t> m_timedOut{0};
+};
+
+} // namespace sk::core
