@@ -181,7 +181,7 @@ std::size_t ReachabilityCache::sweep(std::int64_t now)
         Shard &shard = m_shards[s];
         std::lock_guard lock(shard.lock);
         removed += std::erase_if(shard.entries, [cutoff](const auto &kv) {
-            return !kv.second.pending && std::int64_t(kv.second.answeredAt) < cutoff;
+            return !kv.second.pending && std::int64_t(kv.second.answeredAt) <= cutoff;
         });
     }
     return removed;

@@ -105,6 +105,8 @@ private Q_SLOTS:
     void accessLists_data();
     void accessLists();
     void bannedScrape();
+    void reachability_data();
+    void reachability();
 
 private:
     core::Registry m_registry;
@@ -594,6 +596,60 @@ void TestAnnounceService::cheatFlags()
     QCOMPARE(got, kinds);
     // Flags never change the credit.
     QCOMPARE(ledger.takeAll().front().credit.rawUploaded, uploadedDelta);
+}
+
+// With verification on: the endpoint's cached answer rides the announce into the store, a new
+// endpoint queues one probe (not for a stopping peer), and an unreachable peer is told why.
+void TestAnnounceService::reachability_data()
+{
+    QTest::addColumn<int>("answer"); // recorded before the announce; Unknown: none
+    QTest::addColumn<bool>("warn");  // verification.warn_unreachable
+    QTest::addColumn<int>("event");
+    QTest::addColumn<int>("probes"); // queued by the announce
+    QTest::addColumn<bool>("warned");
+    using R = core::Reachability;
+    const int none = int(proto::AnnounceEvent::None);
+    QTest::newRow("first sight queues a probe") << int(R::Unknown) << true << none << 1 << false;
+    QTest::newRow("connectable: no warning") << int(R::Connectable) << true << none << 0 << false;
+    QTest::newRow("unreachable: warned") << int(R::Unreachable) << true << none << 0 << true;
+    QTest::newRow("unreachable, warnings off")
+        << int(R::Unreachable) << false << none << 0 << false;
+    QTest::newRow("stopping peer is not probed")
+        << int(R::Unknown) << true << int(proto::AnnounceEvent::Stopped) << 0 << false;
+}
+
+void TestAnnounceService::reachability()
+{
+    QFETCH(int, answer);
+    QFETCH(bool, warn);
+    QFETCH(int, event);
+    QFETCH(int, probes);
+    QFETCH(bool, warned);
+    core::VerificationSettings vs;
+    vs.enabled = true;
+    vs.warnUnreachable = warn;
+    core::ReachabilityCache cache(vs);
+    auto r = request();
+    r.event = static_cast<proto::AnnounceEvent>(event);
+    const auto endpoint = proto::PeerEndpoint::make(r.clientIp, r.port);
+    if (answer != int(core::Reachability::Unknown))
+        cache.record(endpoint, core::Reachability(answer), m_clock.now());
+    core::AnnounceService service(m_registry, m_store, m_clock, core::TrackerSettings{}, nullptr,
+                                  core::AccessLists{nullptr, nullptr, nullptr, nullptr, &cache});
+    proto::AnnounceResult out;
+    out.warning = "left over from an earlier reply";
+    QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
+    QCOMPARE(int(m_store.last.reachability), answer);
+    std::vector<core::ProbeRequest> queued;
+    cache.take(queued, 10);
+    QCOMPARE(int(queued.size()), probes);
+    if (probes == 1) {
+        QVERIFY(queued[0].endpoint == endpoint);
+        QVERIFY(queued[0].infoHash == registered());
+        QCOMPARE(queued[0].user, core::UserId(7));
+    }
+    QCOMPARE(out.warning.contains("could not connect to your client on port 6881"), warned);
+    QCOMPARE(out.warning.isEmpty(), !warned);
 }
 
 QTEST_GUILESS_MAIN(TestAnnounceService)

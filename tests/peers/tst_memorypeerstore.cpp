@@ -66,6 +66,10 @@ private Q_SLOTS:
     void ownUserWhenAllowed();
     void seederBecomesLeecherAndBack();
     void stoppedRemoves();
+    void prefersReachablePeers_data();
+    void prefersReachablePeers();
+    void reachabilityFollowsTheEndpoint();
+    void peersListsTheSwarm();
     void isSeedingFollowsTheSwarm();
     void seedingTorrentsPerUser();
     void completedCountsOnce();
@@ -165,6 +169,120 @@ void TestMemoryPeerStore::seederBecomesLeecherAndBack()
     QCOMPARE(out.incomplete, 1u);
     QCOMPARE(out.complete, 0u);
     QCOMPARE(store.stats().peers, 1u);
+}
+
+// Seeders some of which refused the connectability probe: a leecher gets the others first,
+// then unreachable ones only to fill its numwant.
+void TestMemoryPeerStore::prefersReachablePeers_data()
+{
+    QTest::addColumn<int>("seeders");
+    QTest::addColumn<int>("unreachableEvery"); // every n-th seeder is unreachable; 1: all
+    QTest::addColumn<int>("numwant");
+    QTest::addColumn<int>("expectReachable");
+    QTest::addColumn<int>("expectUnreachable");
+    QTest::newRow("exactly the reachable ones") << 9 << 3 << 6 << 6 << 0;
+    QTest::newRow("fewer than the reachable ones") << 9 << 3 << 4 << 4 << 0;
+    QTest::newRow("unreachable ones fill the rest") << 9 << 3 << 8 << 6 << 2;
+    QTest::newRow("all of them") << 9 << 3 << 50 << 6 << 3;
+    QTest::newRow("all unreachable still get peers") << 6 << 1 << 4 << 0 << 4;
+    QTest::newRow("large swarm, half unreachable") << 1000 << 2 << 50 << 50 << 0;
+}
+
+void TestMemoryPeerStore::prefersReachablePeers()
+{
+    QFETCH(int, seeders);
+    QFETCH(int, unreachableEvery);
+    QFETCH(int, numwant);
+    QFETCH(int, expectReachable);
+    QFETCH(int, expectUnreachable);
+    MemoryPeerStore store;
+    proto::AnnounceResult ignore;
+    std::set<QByteArray> unreachable;
+    for (int i = 0; i < seeders; ++i) {
+        const auto a = announce(1, core::UserId(100 + i), i, 0);
+        store.announce(a, ignore);
+        const bool refused = (i + 1) % unreachableEvery == 0;
+        QVERIFY(store.setReachability(a.infoHash, a.userId, a.peerId, a.endpoint,
+                                      refused ? core::Reachability::Unreachable
+                                              : core::Reachability::Connectable));
+        if (refused)
+            unreachable.insert(a.endpoint.compactView().toByteArray());
+    }
+    // Many announces: the window start is random, the preference must hold for each.
+    for (int round = 0; round < 40; ++round) {
+        proto::AnnounceResult out;
+        store.announce(announce(1, 1, 5000, 7, 1000, std::uint32_t(numwant)), out);
+        const auto got = entries(out.peers4, 6);
+        QCOMPARE(out.peers4.size(), qsizetype(got.size() * 6)); // no duplicates
+        int bad = 0;
+        for (const QByteArray &e : got)
+            bad += unreachable.count(e) ? 1 : 0;
+        QCOMPARE(int(got.size()) - bad, expectReachable);
+        QCOMPARE(bad, expectUnreachable);
+    }
+}
+
+// A probe's answer belongs to an endpoint: it stays while the peer announces from there
+// (an announce that brings no answer keeps it), and goes when the peer moves.
+void TestMemoryPeerStore::reachabilityFollowsTheEndpoint()
+{
+    MemoryPeerStore store;
+    proto::AnnounceResult out;
+    auto a = announce(1, 1, 1, 0);
+    const auto state = [&store] { return int(store.peers(hashOf(1)).at(0).reachability); };
+    store.announce(a, out);
+    QCOMPARE(state(), int(core::Reachability::Unknown));
+    QVERIFY(store.setReachability(a.infoHash, 1, a.peerId, a.endpoint,
+                                  core::Reachability::Connectable));
+    QVERIFY(!store.setReachability(a.infoHash, 2, a.peerId, a.endpoint,
+                                   core::Reachability::Unreachable)); // no such peer
+    QVERIFY(!store.setReachability(hashOf(2), 1, a.peerId, a.endpoint,
+                                   core::Reachability::Unreachable)); // no such swarm
+    a.now += 60;
+    store.announce(a, out); // no answer brought: the old one stays
+    QCOMPARE(state(), int(core::Reachability::Connectable));
+    a.left = 5; // moves to the leecher list: still the same endpoint
+    store.announce(a, out);
+    QCOMPARE(state(), int(core::Reachability::Connectable));
+    a.reachability = core::Reachability::Unreachable; // the cache's newer answer
+    store.announce(a, out);
+    QCOMPARE(state(), int(core::Reachability::Unreachable));
+    const proto::PeerEndpoint old = a.endpoint;
+    a.endpoint = proto::PeerEndpoint::make(old.ip(), 7777);
+    a.reachability = core::Reachability::Unknown;
+    store.announce(a, out); // another port: nothing known about it yet
+    QCOMPARE(state(), int(core::Reachability::Unknown));
+    QVERIFY(!store.setReachability(a.infoHash, 1, a.peerId, old,
+                                   core::Reachability::Connectable)); // a stale answer
+    QCOMPARE(state(), int(core::Reachability::Unknown));
+}
+
+void TestMemoryPeerStore::peersListsTheSwarm()
+{
+    MemoryPeerStore store;
+    proto::AnnounceResult out;
+    QVERIFY(store.peers(hashOf(1)).empty());
+    store.announce(announce(1, 5, 3, 0, 1100), out);
+    auto leech = announce(1, 2, 4, 300, 1200);
+    leech.uploaded = 11;
+    leech.downloaded = 22;
+    store.announce(leech, out);
+    store.announce(announce(1, 2, 1, 0, 1300), out);
+    store.announce(announce(2, 9, 9, 0), out); // another torrent
+    const std::vector<core::PeerInfo> peers = store.peers(hashOf(1));
+    QCOMPARE(peers.size(), std::size_t(3));
+    // Ordered by (user, peer_id), whatever list each is in.
+    QCOMPARE(peers[0].userId, core::UserId(2));
+    QVERIFY(peers[0].peerId == peerIdOf(1));
+    QVERIFY(peers[0].seeder);
+    QVERIFY(peers[1].peerId == peerIdOf(4));
+    QVERIFY(!peers[1].seeder);
+    QCOMPARE(peers[1].left, std::uint64_t(300));
+    QCOMPARE(peers[1].uploaded, std::uint64_t(11));
+    QCOMPARE(peers[1].downloaded, std::uint64_t(22));
+    QCOMPARE(peers[1].lastAnnounce, std::int64_t(1200));
+    QVERIFY(peers[1].endpoint == leech.endpoint);
+    QCOMPARE(peers[2].userId, core::UserId(5));
 }
 
 // Whether a user seeds a torrent: any of its clients in the seeder list, now.

@@ -131,6 +131,72 @@ private Q_SLOTS:
         QCOMPARE(back->name, c.name);
         QCOMPARE(back->createdAt, c.createdAt);
     }
+    void peerRoundTrip_data()
+    {
+        QTest::addColumn<int>("connectable"); // -1: unknown (null)
+        QTest::newRow("connectable") << 1;
+        QTest::newRow("unreachable") << 0;
+        QTest::newRow("not probed") << -1;
+    }
+    void peerRoundTrip()
+    {
+        QFETCH(int, connectable);
+        api::PeerDto p;
+        p.userId = 12;
+        p.peerId = QStringLiteral("2d7142343635302d");
+        p.client = QStringLiteral("qB4650");
+        p.ip = QStringLiteral("2001:db8::7");
+        p.port = 51413;
+        p.uploaded = (std::uint64_t(1) << 60) + 1; // past 2^53: travels as a string
+        p.downloaded = 5;
+        p.left = 0;
+        p.seeder = true;
+        if (connectable >= 0)
+            p.connectable = connectable == 1;
+        p.lastAnnounce = 1'700'000'000;
+        const QJsonObject j = p.toJson();
+        QCOMPARE(j.value(QStringLiteral("connectable")).isNull(), connectable < 0);
+        const auto back = api::PeerDto::fromJson(j);
+        QVERIFY(back);
+        QCOMPARE(back->userId, p.userId);
+        QCOMPARE(back->peerId, p.peerId);
+        QCOMPARE(back->client, p.client);
+        QCOMPARE(back->ip, p.ip);
+        QCOMPARE(back->port, p.port);
+        QCOMPARE(back->uploaded, p.uploaded);
+        QCOMPARE(back->seeder, true);
+        QCOMPARE(back->connectable, p.connectable);
+        QCOMPARE(back->lastAnnounce, p.lastAnnounce);
+        QJsonObject bad = j;
+        bad.insert(QStringLiteral("port"), 70000);
+        QVERIFY(!api::PeerDto::fromJson(bad));
+        bad = j;
+        bad.insert(QStringLiteral("connectable"), QStringLiteral("yes"));
+        QVERIFY(!api::PeerDto::fromJson(bad));
+    }
+    void clientOf_data()
+    {
+        QTest::addColumn<QByteArray>("peerId");
+        QTest::addColumn<QString>("client");
+        QTest::newRow("azureus style")
+            << QByteArray("-qB4650-abcdefghijkl") << QStringLiteral("qB4650");
+        QTest::newRow("transmission")
+            << QByteArray("-TR3000-000000000000") << QStringLiteral("TR3000");
+        QTest::newRow("shadow style")
+            << QByteArray("M7-2-2--xxxxxxxxxxxx") << QStringLiteral("M7-2-2--");
+        QTest::newRow("binary") << QByteArray("\x01\x02"
+                                              "abcdefghijklmnopqr",
+                                              20)
+                                << QString();
+        QTest::newRow("dashes around binary")
+            << QByteArray("-\x01\x02\x03\x04\x05\x06-abcdefghijkl", 20) << QStringLiteral("-");
+    }
+    void clientOf()
+    {
+        QFETCH(QByteArray, peerId);
+        QFETCH(QString, client);
+        QCOMPARE(api::clientOf(*proto::PeerId::fromBytes(peerId)), client);
+    }
     void rejects()
     {
         QVERIFY(
