@@ -108,12 +108,17 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     a.wantPeerIds = !request.compact && !request.noPeerId;
     a.excludeOwnUser = m_settings.excludeOwnPeers;
 
-    if (m_access.reach && a.event != proto::AnnounceEvent::Stopped)
-        a.reachability =
-            m_access.reach->observe(ProbeRequest{a.endpoint, a.infoHash, a.userId, a.peerId}, now);
+    ReachabilityCache::Observation seen;
+    if (m_access.reach && a.event != proto::AnnounceEvent::Stopped) {
+        seen = m_access.reach->observe(a.endpoint, now);
+        a.reachability = seen.state;
+    }
 
     const AnnounceOutcome outcome = m_peers.announce(a, out);
     if (m_access.reach) {
+        // Queued only now that the peer is in the store, where the answer will look for it.
+        if (seen.probe)
+            m_access.reach->request(ProbeRequest{a.endpoint, a.infoHash, a.userId, a.peerId});
         // The client learns why few peers reach it (HTTP only: UDP has no warning field).
         if (a.reachability == Reachability::Unreachable &&
             m_access.reach->settings().warnUnreachable)

@@ -79,52 +79,60 @@ void ReachabilityCache::setWakeup(std::function<void()> wakeup)
     m_wakeup = std::move(wakeup);
 }
 
-bool ReachabilityCache::enqueue(const ProbeRequest &request, bool *wake)
+ReachabilityCache::Observation ReachabilityCache::observe(const proto::PeerEndpoint &endpoint,
+                                                          std::int64_t now)
 {
-    std::lock_guard lock(m_queueLock);
-    if (m_queue.size() >= m_settings.maxQueue)
-        return false;
-    *wake = m_queue.empty() && m_wakeup;
-    m_queue.push_back(request);
-    return true;
+    Shard &shard = shardFor(endpoint);
+    const EndpointKey key = keyOf(endpoint);
+    std::lock_guard lock(shard.lock);
+    auto it = shard.entries.find(key);
+    if (it != shard.entries.end()) {
+        m_hits.fetch_add(1, std::memory_order_relaxed);
+        Entry &e = it->second;
+        if (e.pending || now - std::int64_t(e.answeredAt) < std::int64_t(m_settings.cacheTtl))
+            return {e.state, false};
+        e.pending = true; // past its TTL: the old answer stands until the new one arrives
+        return {e.state, true};
+    }
+    m_misses.fetch_add(1, std::memory_order_relaxed);
+    // A full cache probes no new endpoint: the sweep makes room again.
+    if (shard.entries.size() >= m_perShard) {
+        m_dropped.fetch_add(1, std::memory_order_relaxed);
+        return {};
+    }
+    shard.entries.emplace(key, Entry{0, Reachability::Unknown, true});
+    return {Reachability::Unknown, true};
 }
 
-Reachability ReachabilityCache::observe(const ProbeRequest &request, std::int64_t now)
+void ReachabilityCache::request(const ProbeRequest &request)
 {
-    Shard &shard = shardFor(request.endpoint);
-    const EndpointKey key = keyOf(request.endpoint);
+    bool queued = false;
     bool wake = false;
-    Reachability state = Reachability::Unknown;
     {
-        std::lock_guard lock(shard.lock);
-        auto it = shard.entries.find(key);
-        if (it != shard.entries.end()) {
-            m_hits.fetch_add(1, std::memory_order_relaxed);
-            Entry &e = it->second;
-            state = e.state;
-            if (e.pending || now - std::int64_t(e.answeredAt) < std::int64_t(m_settings.cacheTtl))
-                return state;
-            // Past its TTL: the old answer stands until the new one arrives.
-            if (enqueue(request, &wake)) {
-                e.pending = true;
-                m_requested.fetch_add(1, std::memory_order_relaxed);
-            } else {
-                m_dropped.fetch_add(1, std::memory_order_relaxed);
-            }
-        } else {
-            m_misses.fetch_add(1, std::memory_order_relaxed);
-            // A full cache (or queue) probes no new endpoint: the sweep makes room again.
-            if (shard.entries.size() >= m_perShard || !enqueue(request, &wake)) {
-                m_dropped.fetch_add(1, std::memory_order_relaxed);
-                return state;
-            }
-            shard.entries.emplace(key, Entry{0, Reachability::Unknown, true});
-            m_requested.fetch_add(1, std::memory_order_relaxed);
+        std::lock_guard lock(m_queueLock);
+        if (m_queue.size() < m_settings.maxQueue) {
+            wake = m_queue.empty() && m_wakeup;
+            m_queue.push_back(request);
+            queued = true;
         }
     }
-    if (wake)
-        m_wakeup(); // set once before the listeners start, so read without the queue's lock
-    return state;
+    if (queued) {
+        m_requested.fetch_add(1, std::memory_order_relaxed);
+        if (wake)
+            m_wakeup(); // set before the listeners start, so called without the queue's lock
+        return;
+    }
+    m_dropped.fetch_add(1, std::memory_order_relaxed);
+    // No longer pending: an endpoint never answered is forgotten, an old answer stays.
+    Shard &shard = shardFor(request.endpoint);
+    std::lock_guard lock(shard.lock);
+    const auto it = shard.entries.find(keyOf(request.endpoint));
+    if (it == shard.entries.end())
+        return;
+    if (it->second.answeredAt == 0)
+        shard.entries.erase(it);
+    else
+        it->second.pending = false;
 }
 
 Reachability ReachabilityCache::lookup(const proto::PeerEndpoint &endpoint) const

@@ -59,10 +59,19 @@ public:
     explicit ReachabilityCache(const VerificationSettings &settings);
     ~ReachabilityCache();
 
+    struct Observation
+    {
+        Reachability state = Reachability::Unknown;
+        bool probe = false; // the caller must request() a probe of the endpoint
+    };
     // Announce path (any worker): the endpoint's last answer, Unknown before the first.
-    // Queues a probe for an endpoint seen for the first time, or whose answer is older than
-    // the TTL (the old answer is served until the new one arrives). Never blocks on I/O.
-    Reachability observe(const ProbeRequest &request, std::int64_t now);
+    // Asks for a probe of an endpoint seen for the first time, or whose answer is older than
+    // the TTL (the old answer is served until the new one arrives); the endpoint is marked
+    // pending, so concurrent announces do not ask twice. Never blocks on I/O.
+    Observation observe(const proto::PeerEndpoint &endpoint, std::int64_t now);
+    // Queues the probe observe() asked for, once the peer is in the store (so that the answer
+    // finds it). A full queue drops it (counted); the endpoint's next announce asks again.
+    void request(const ProbeRequest &request);
     // The answer for an endpoint without side effects (Unknown if none).
     Reachability lookup(const proto::PeerEndpoint &endpoint) const;
 
@@ -84,8 +93,6 @@ public:
 private:
     struct Shard;
     Shard &shardFor(const proto::PeerEndpoint &endpoint) const;
-    // Under the shard's lock; false when the queue is full.
-    bool enqueue(const ProbeRequest &request, bool *wake);
 
     VerificationSettings m_settings;
     std::unique_ptr<Shard[]> m_shards;

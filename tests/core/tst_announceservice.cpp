@@ -17,6 +17,8 @@ public:
     {
         last = a;
         ++announces;
+        if (onAnnounce)
+            onAnnounce();
         out.complete = 3;
         out.incomplete = incomplete;
         core::AnnounceOutcome o;
@@ -50,6 +52,7 @@ public:
     core::PeerStoreStats stats() const override { return {}; }
 
     core::PeerAnnounce last;
+    std::function<void()> onAnnounce;           // runs inside announce()
     std::optional<core::PreviousPeer> previous; // what the next announce reports as known
     int announces = 0;
     std::uint32_t incomplete = 4; // leechers the next reply counts
@@ -636,6 +639,10 @@ void TestAnnounceService::reachability()
         cache.record(endpoint, core::Reachability(answer), m_clock.now());
     core::AnnounceService service(m_registry, m_store, m_clock, core::TrackerSettings{}, nullptr,
                                   core::AccessLists{nullptr, nullptr, nullptr, nullptr, &cache});
+    // A probe is queued only once the peer is in the store: an answer arriving first would
+    // find no peer to set.
+    std::size_t queuedWhileAnnouncing = 99;
+    m_store.onAnnounce = [&] { queuedWhileAnnouncing = cache.stats().queued; };
     proto::AnnounceResult out;
     out.warning = "left over from an earlier reply";
     QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
@@ -643,6 +650,7 @@ void TestAnnounceService::reachability()
     std::vector<core::ProbeRequest> queued;
     cache.take(queued, 10);
     QCOMPARE(int(queued.size()), probes);
+    QCOMPARE(queuedWhileAnnouncing, std::size_t(0));
     if (probes == 1) {
         QVERIFY(queued[0].endpoint == endpoint);
         QVERIFY(queued[0].infoHash == registered());

@@ -34,6 +34,15 @@ core::VerificationSettings settings(std::size_t maxQueue = 100, std::size_t maxC
     return s;
 }
 
+// What an announce does: observe, then request the probe it was asked for.
+Reachability ask(core::ReachabilityCache &c, const core::ProbeRequest &r, std::int64_t now)
+{
+    const core::ReachabilityCache::Observation o = c.observe(r.endpoint, now);
+    if (o.probe)
+        c.request(r);
+    return o.state;
+}
+
 std::vector<core::ProbeRequest> takeAll(core::ReachabilityCache &c)
 {
     std::vector<core::ProbeRequest> out;
@@ -49,10 +58,10 @@ private Q_SLOTS:
     void firstSightQueuesOneProbe()
     {
         core::ReachabilityCache c(settings());
-        QCOMPARE(c.observe(request(1, 6881, 1), kT0), Reachability::Unknown);
+        QCOMPARE(ask(c, request(1, 6881, 1), kT0), Reachability::Unknown);
         // Other peers (other users, other torrents) at the same endpoint wait for that probe.
-        QCOMPARE(c.observe(request(1, 6881, 2), kT0), Reachability::Unknown);
-        QCOMPARE(c.observe(request(1, 6881, 3), kT0 + 5), Reachability::Unknown);
+        QCOMPARE(ask(c, request(1, 6881, 2), kT0), Reachability::Unknown);
+        QCOMPARE(ask(c, request(1, 6881, 3), kT0 + 5), Reachability::Unknown);
         const auto probes = takeAll(c);
         QCOMPARE(probes.size(), std::size_t(1));
         QCOMPARE(probes[0].user, core::UserId(1)); // the first asker's peer gets the answer
@@ -69,13 +78,13 @@ private Q_SLOTS:
     void endpointsAreAddressAndPort()
     {
         core::ReachabilityCache c(settings());
-        c.observe(request(1, 6881), kT0);
-        c.observe(request(1, 6882), kT0); // another port: another endpoint
-        c.observe(request(2, 6881), kT0);
+        ask(c, request(1, 6881), kT0);
+        ask(c, request(1, 6882), kT0); // another port: another endpoint
+        ask(c, request(2, 6881), kT0);
         unsigned char b[16] = {0x20, 0x01, 0x0d, 0xb8};
         core::ProbeRequest v6 = request(1, 6881);
         v6.endpoint = proto::PeerEndpoint::make(proto::IpAddress::fromV6(b), 6881);
-        c.observe(v6, kT0);
+        ask(c, v6, kT0);
         QCOMPARE(takeAll(c).size(), std::size_t(4));
         c.record(request(1, 6881).endpoint, Reachability::Connectable, kT0);
         QCOMPARE(c.lookup(request(1, 6881).endpoint), Reachability::Connectable);
@@ -105,20 +114,20 @@ private Q_SLOTS:
         QFETCH(int, age);
         QFETCH(bool, reprobed);
         core::ReachabilityCache c(settings());
-        c.observe(request(1, 6881), kT0);
+        ask(c, request(1, 6881), kT0);
         QCOMPARE(takeAll(c).size(), std::size_t(1));
         c.record(request(1, 6881).endpoint, answer, kT0);
-        QCOMPARE(c.observe(request(1, 6881), kT0 + age), answer);
+        QCOMPARE(ask(c, request(1, 6881), kT0 + age), answer);
         QCOMPARE(takeAll(c).size(), std::size_t(reprobed ? 1 : 0));
         // A refresh under way is not asked for twice.
-        QCOMPARE(c.observe(request(1, 6881), kT0 + age), answer);
+        QCOMPARE(ask(c, request(1, 6881), kT0 + age), answer);
         QCOMPARE(takeAll(c).size(), std::size_t(0));
         if (reprobed) {
             const Reachability other = answer == Reachability::Connectable
                                            ? Reachability::Unreachable
                                            : Reachability::Connectable;
             c.record(request(1, 6881).endpoint, other, kT0 + age + 2);
-            QCOMPARE(c.observe(request(1, 6881), kT0 + age + 3), other);
+            QCOMPARE(ask(c, request(1, 6881), kT0 + age + 3), other);
             QCOMPARE(takeAll(c).size(), std::size_t(0));
         }
     }
@@ -127,21 +136,39 @@ private Q_SLOTS:
     {
         core::ReachabilityCache c(settings(3));
         for (std::uint32_t h = 1; h <= 5; ++h)
-            QCOMPARE(c.observe(request(h, 6881), kT0), Reachability::Unknown);
+            QCOMPARE(ask(c, request(h, 6881), kT0), Reachability::Unknown);
         core::ReachabilityStats st = c.stats();
         QCOMPARE(st.queued, std::size_t(3));
         QCOMPARE(st.dropped, std::uint64_t(2));
         QCOMPARE(st.cached, std::size_t(3)); // a dropped endpoint is not remembered ...
         QCOMPARE(takeAll(c).size(), std::size_t(3));
-        c.observe(request(4, 6881), kT0 + 1); // ... so its next announce asks again
+        ask(c, request(4, 6881), kT0 + 1); // ... so its next announce asks again
         QCOMPARE(takeAll(c).size(), std::size_t(1));
+    }
+
+    // A refresh the full queue dropped: the old answer stays and the next announce asks again.
+    void droppedRefreshKeepsTheOldAnswer()
+    {
+        core::ReachabilityCache c(settings(1));
+        ask(c, request(1, 6881), kT0);
+        takeAll(c);
+        c.record(request(1, 6881).endpoint, Reachability::Connectable, kT0);
+        ask(c, request(2, 6881), kT0 + 600);                                      // fills the queue
+        QCOMPARE(ask(c, request(1, 6881), kT0 + 600), Reachability::Connectable); // dropped
+        QCOMPARE(c.stats().dropped, std::uint64_t(1));
+        QCOMPARE(c.lookup(request(1, 6881).endpoint), Reachability::Connectable);
+        takeAll(c);
+        QCOMPARE(ask(c, request(1, 6881), kT0 + 601), Reachability::Connectable);
+        const auto probes = takeAll(c);
+        QCOMPARE(probes.size(), std::size_t(1));
+        QVERIFY(probes[0].endpoint == request(1, 6881).endpoint);
     }
 
     void cacheIsBounded()
     {
         core::ReachabilityCache c(settings(100000, 16)); // 16 shards: one endpoint each
         for (std::uint32_t h = 1; h <= 200; ++h)
-            c.observe(request(h, 6881), kT0);
+            ask(c, request(h, 6881), kT0);
         const core::ReachabilityStats st = c.stats();
         QVERIFY2(st.cached <= 16, qPrintable(QString::number(st.cached)));
         QCOMPARE(st.requested + st.dropped, std::uint64_t(200));
@@ -153,43 +180,43 @@ private Q_SLOTS:
         core::ReachabilityCache c(settings());
         int wakeups = 0;
         c.setWakeup([&wakeups] { ++wakeups; });
-        c.observe(request(1, 6881), kT0);
-        c.observe(request(2, 6881), kT0);
-        c.observe(request(3, 6881), kT0);
+        ask(c, request(1, 6881), kT0);
+        ask(c, request(2, 6881), kT0);
+        ask(c, request(3, 6881), kT0);
         QCOMPARE(wakeups, 1);
         std::vector<core::ProbeRequest> some;
         QCOMPARE(c.take(some, 2), std::size_t(2));
-        c.observe(request(4, 6881), kT0); // the queue still held one
+        ask(c, request(4, 6881), kT0); // the queue still held one
         QCOMPARE(wakeups, 1);
         takeAll(c);
-        c.observe(request(5, 6881), kT0);
+        ask(c, request(5, 6881), kT0);
         QCOMPARE(wakeups, 2);
-        c.observe(request(5, 6881), kT0); // known endpoint: no probe, no wakeup
+        ask(c, request(5, 6881), kT0); // known endpoint: no probe, no wakeup
         QCOMPARE(wakeups, 2);
     }
 
     void clearForgetsAnswersButNotProbesUnderWay()
     {
         core::ReachabilityCache c(settings());
-        c.observe(request(1, 6881), kT0);
-        c.observe(request(2, 6881), kT0);
+        ask(c, request(1, 6881), kT0);
+        ask(c, request(2, 6881), kT0);
         takeAll(c);
         c.record(request(1, 6881).endpoint, Reachability::Connectable, kT0);
         QCOMPARE(c.clear(), std::size_t(1));
         QCOMPARE(c.lookup(request(1, 6881).endpoint), Reachability::Unknown);
-        c.observe(request(2, 6881), kT0 + 1); // still under way: not asked for again
+        ask(c, request(2, 6881), kT0 + 1); // still under way: not asked for again
         QCOMPARE(takeAll(c).size(), std::size_t(0));
         c.record(request(2, 6881).endpoint, Reachability::Unreachable, kT0 + 2);
         QCOMPARE(c.lookup(request(2, 6881).endpoint), Reachability::Unreachable);
-        c.observe(request(1, 6881), kT0 + 3); // forgotten: probed again
+        ask(c, request(1, 6881), kT0 + 3); // forgotten: probed again
         QCOMPARE(takeAll(c).size(), std::size_t(1));
     }
 
     void sweepDropsAnswersNobodyAskedFor()
     {
         core::ReachabilityCache c(settings());
-        c.observe(request(1, 6881), kT0);
-        c.observe(request(2, 6881), kT0);
+        ask(c, request(1, 6881), kT0);
+        ask(c, request(2, 6881), kT0);
         takeAll(c);
         c.record(request(1, 6881).endpoint, Reachability::Connectable, kT0);
         QCOMPARE(c.sweep(kT0 + 2 * 600 - 1), std::size_t(0));
@@ -219,8 +246,8 @@ private Q_SLOTS:
         for (int t = 0; t < 4; ++t)
             threads.emplace_back([&c, t] {
                 for (int i = 0; i < 20000; ++i)
-                    c.observe(request(std::uint32_t((i * 7 + t) % 500), 6881, core::UserId(t + 1)),
-                              kT0);
+                    ask(c, request(std::uint32_t((i * 7 + t) % 500), 6881, core::UserId(t + 1)),
+                        kT0);
             });
         for (auto &th : threads)
             th.join();
