@@ -221,6 +221,11 @@ private Q_SLOTS:
         QCOMPARE(p.adminRequest("DELETE", QStringLiteral("/admin/users/%1").arg(f.id)).status, 200);
         QVERIFY(flush(p));
         QCOMPARE(totals(p, erin), std::make_pair(qint64(0), qint64(10)));
+        // The deleted user's late peer row is not brought back by a restart: only erin seeds.
+        QVERIFY(p.stop());
+        QVERIFY(p.start());
+        const auto t = p.adminRequest("GET", QStringLiteral("/admin/torrents/") + ih.toHexString());
+        QCOMPARE(t.json.value(QStringLiteral("seeders")).toInt(), 1);
         QVERIFY(p.stop());
     }
 
