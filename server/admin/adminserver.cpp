@@ -1360,7 +1360,8 @@ ApiReply AdminServer::verificationStats()
                                   {QStringLiteral("dropped"), qint64(st.dropped)},
                                   {QStringLiteral("connectable"), qint64(st.answeredConnectable)},
                                   {QStringLiteral("unreachable"), qint64(st.answeredUnreachable)},
-                                  {QStringLiteral("timed_out"), qint64(st.timedOut)}}},
+                                  {QStringLiteral("timed_out"), qint64(st.timedOut)},
+                                  {QStringLiteral("failed"), qint64(st.failed)}}},
                  }};
 }
 

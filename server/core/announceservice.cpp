@@ -109,7 +109,9 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
     a.excludeOwnUser = m_settings.excludeOwnPeers;
 
     ReachabilityCache::Observation seen;
-    if (m_access.reach && a.event != proto::AnnounceEvent::Stopped) {
+    // Only the address the request came from is probed: a claimed one (trust_client_ip)
+    // could aim the prober at any host and port and read the answer from the warning.
+    if (m_access.reach && a.event != proto::AnnounceEvent::Stopped && ip == request.clientIp) {
         seen = m_access.reach->observe(a.endpoint, now);
         a.reachability = seen.state;
     }
@@ -127,8 +129,6 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
                           QByteArray::number(request.port) +
                           QByteArrayLiteral("; other peers may not reach it either: check its "
                                             "port forwarding");
-        else if (!out.warning.isEmpty())
-            out.warning.clear();
     }
     // Unregistered torrents (only with enforce_registration off) have no id to account on.
     if (m_ledger && torrent) {

@@ -106,27 +106,33 @@ ReachabilityCache::Observation ReachabilityCache::observe(const proto::PeerEndpo
 
 void ReachabilityCache::request(const ProbeRequest &request)
 {
-    bool queued = false;
-    bool wake = false;
     {
         std::lock_guard lock(m_queueLock);
         if (m_queue.size() < m_settings.maxQueue) {
-            wake = m_queue.empty() && m_wakeup;
+            const bool wake = m_queue.empty() && m_wakeup;
             m_queue.push_back(request);
-            queued = true;
+            m_requested.fetch_add(1, std::memory_order_relaxed);
+            if (wake)
+                m_wakeup(); // posts an event: cheap enough under the lock
+            return;
         }
     }
-    if (queued) {
-        m_requested.fetch_add(1, std::memory_order_relaxed);
-        if (wake)
-            m_wakeup(); // set before the listeners start, so called without the queue's lock
-        return;
-    }
     m_dropped.fetch_add(1, std::memory_order_relaxed);
+    unpend(request.endpoint);
+}
+
+void ReachabilityCache::release(const proto::PeerEndpoint &endpoint)
+{
+    m_failed.fetch_add(1, std::memory_order_relaxed);
+    unpend(endpoint);
+}
+
+void ReachabilityCache::unpend(const proto::PeerEndpoint &endpoint)
+{
     // No longer pending: an endpoint never answered is forgotten, an old answer stays.
-    Shard &shard = shardFor(request.endpoint);
+    Shard &shard = shardFor(endpoint);
     std::lock_guard lock(shard.lock);
-    const auto it = shard.entries.find(keyOf(request.endpoint));
+    const auto it = shard.entries.find(keyOf(endpoint));
     if (it == shard.entries.end())
         return;
     if (it->second.answeredAt == 0)
@@ -183,7 +189,7 @@ std::size_t ReachabilityCache::clear()
 
 std::size_t ReachabilityCache::sweep(std::int64_t now)
 {
-    const std::int64_t cutoff = now - 2 * std::int64_t(m_settings.cacheTtl);
+    const std::int64_t cutoff = now - std::int64_t(m_settings.cacheTtl);
     std::size_t removed = 0;
     for (std::size_t s = 0; s < kShards; ++s) {
         Shard &shard = m_shards[s];
@@ -219,6 +225,7 @@ ReachabilityStats ReachabilityCache::stats() const
     st.answeredConnectable = m_connectable.load(std::memory_order_relaxed);
     st.answeredUnreachable = m_unreachable.load(std::memory_order_relaxed);
     st.timedOut = m_timedOut.load(std::memory_order_relaxed);
+    st.failed = m_failed.load(std::memory_order_relaxed);
     return st;
 }
 

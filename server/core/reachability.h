@@ -51,6 +51,7 @@ struct ReachabilityStats
     std::uint64_t answeredConnectable = 0;
     std::uint64_t answeredUnreachable = 0;
     std::uint64_t timedOut = 0; // of answeredUnreachable
+    std::uint64_t failed = 0;   // probes that ended without an answer (local errors, stop)
 };
 
 class ReachabilityCache
@@ -80,12 +81,17 @@ public:
     // `timedOut`: the answer is Unreachable because the connect timed out (counted apart).
     void record(const proto::PeerEndpoint &endpoint, Reachability answer, std::int64_t now,
                 bool timedOut = false);
-    // Called (from the announcing thread, outside any lock) when the queue stops being empty.
+    // A probe that ended without an answer (a local error, or the prober stopping): the
+    // endpoint is no longer pending, and its next announce asks again.
+    void release(const proto::PeerEndpoint &endpoint);
+    // Called when the queue stops being empty, from the announcing thread, under the queue's
+    // lock (so that setWakeup({}) returns only once no call is under way). Must not block.
     void setWakeup(std::function<void()> wakeup);
 
     // Forgets every answer (probes under way still land); returns how many were forgotten.
     std::size_t clear();
-    // Drops answers nobody asked for within two TTLs (reaper); returns how many.
+    // Drops answers older than the TTL, which the next announce of their endpoint would
+    // refresh anyway (reaper); returns how many.
     std::size_t sweep(std::int64_t now);
     ReachabilityStats stats() const;
     const VerificationSettings &settings() const { return m_settings; }
@@ -93,6 +99,7 @@ public:
 private:
     struct Shard;
     Shard &shardFor(const proto::PeerEndpoint &endpoint) const;
+    void unpend(const proto::PeerEndpoint &endpoint);
 
     VerificationSettings m_settings;
     std::unique_ptr<Shard[]> m_shards;
@@ -107,6 +114,7 @@ private:
     std::atomic<std::uint64_t> m_connectable{0};
     std::atomic<std::uint64_t> m_unreachable{0};
     std::atomic<std::uint64_t> m_timedOut{0};
+    std::atomic<std::uint64_t> m_failed{0};
 };
 
 } // namespace sk::core

@@ -42,11 +42,24 @@ void PeerProber::stop()
 {
     if (!m_context)
         return;
-    m_cache.setWakeup({});
-    // The sockets belong to the prober's thread: they are closed and deleted there.
+    m_cache.setWakeup({}); // returns once no announce is calling it
+    // The sockets belong to the prober's thread: they are closed and deleted there. Probes
+    // under way or still queued end without an answer, so their endpoints are not left
+    // pending (their next announces ask again).
     QObject *context = m_context;
     QMetaObject::invokeMethod(
-        context, [context] { delete context; }, Qt::BlockingQueuedConnection);
+        context,
+        [this, context] {
+            for (const core::ProbeRequest &r : std::as_const(m_underWay))
+                m_cache.release(r.endpoint);
+            m_underWay.clear();
+            delete context;
+            std::vector<core::ProbeRequest> queued;
+            m_cache.take(queued, std::size_t(-1));
+            for (const core::ProbeRequest &r : queued)
+                m_cache.release(r.endpoint);
+        },
+        Qt::BlockingQueuedConnection);
     m_context = nullptr;
     m_thread.quit();
     m_thread.wait();
@@ -62,6 +75,7 @@ ProberStats PeerProber::stats() const
     s.connected = m_connected.load(std::memory_order_relaxed);
     s.refused = m_refused.load(std::memory_order_relaxed);
     s.timedOut = m_timedOut.load(std::memory_order_relaxed);
+    s.failed = m_failed.load(std::memory_order_relaxed);
     return s;
 }
 
@@ -92,10 +106,19 @@ void PeerProber::launch(const core::ProbeRequest &request)
         m_connected.fetch_add(1, std::memory_order_relaxed);
         finish(socket, timer, request, core::Reachability::Connectable);
     });
-    QObject::connect(socket, &QAbstractSocket::errorOccurred, m_context, [=, this] {
-        m_refused.fetch_add(1, std::memory_order_relaxed);
-        finish(socket, timer, request, core::Reachability::Unreachable);
-    });
+    QObject::connect(socket, &QAbstractSocket::errorOccurred, m_context,
+                     [=, this](QAbstractSocket::SocketError e) {
+                         // Only the peer's answer counts. Our own trouble (no free socket, no
+                         // route of that family from here, a firewall) says nothing about it.
+                         if (e == QAbstractSocket::ConnectionRefusedError ||
+                             e == QAbstractSocket::SocketTimeoutError) {
+                             m_refused.fetch_add(1, std::memory_order_relaxed);
+                             finish(socket, timer, request, core::Reachability::Unreachable);
+                         } else {
+                             m_failed.fetch_add(1, std::memory_order_relaxed);
+                             finish(socket, timer, request, std::nullopt);
+                         }
+                     });
     QObject::connect(timer, &QTimer::timeout, m_context, [=, this] {
         m_timedOut.fetch_add(1, std::memory_order_relaxed);
         finish(socket, timer, request, core::Reachability::Unreachable, true);
@@ -105,23 +128,29 @@ void PeerProber::launch(const core::ProbeRequest &request)
         ip.v6 ? QHostAddress(ip.bytes.data())
               : QHostAddress(quint32(ip.bytes[0]) << 24 | quint32(ip.bytes[1]) << 16 |
                              quint32(ip.bytes[2]) << 8 | ip.bytes[3]);
+    m_underWay.insert(socket, request);
     timer->start(m_cache.settings().connectTimeoutMs);
     socket->connectToHost(address, request.endpoint.port());
 }
 
 void PeerProber::finish(QTcpSocket *socket, QTimer *timer, const core::ProbeRequest &request,
-                        core::Reachability answer, bool timedOut)
+                        std::optional<core::Reachability> answer, bool timedOut)
 {
+    m_underWay.remove(socket);
     // One answer per probe: nothing of this socket reaches us again.
     QObject::disconnect(socket, nullptr, m_context, nullptr);
     QObject::disconnect(timer, nullptr, m_context, nullptr);
     timer->stop();
     socket->abort();
     socket->deleteLater();
-    m_cache.record(request.endpoint, answer, m_clock.now(), timedOut);
-    m_peers.setReachability(request.infoHash, request.user, request.peerId, request.endpoint,
-                            answer);
     m_inFlight.fetch_sub(1, std::memory_order_relaxed);
+    if (answer) {
+        m_cache.record(request.endpoint, *answer, m_clock.now(), timedOut);
+        m_peers.setReachability(request.infoHash, request.user, request.peerId, request.endpoint,
+                                *answer);
+    } else {
+        m_cache.release(request.endpoint);
+    }
     // Queued, not called: a connect that fails at once finishes inside launch(), and a nested
     // pump there would start probes beyond the bound while the outer batch is still going.
     QMetaObject::invokeMethod(

@@ -6,11 +6,13 @@
 #include "server/core/peerstore.h"
 #include "server/core/reachability.h"
 
+#include <QHash>
 #include <QObject>
 #include <QThread>
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 
 class QTcpSocket;
 class QTimer;
@@ -23,8 +25,9 @@ struct ProberStats
     std::uint32_t peakInFlight = 0;
     std::uint64_t started = 0;
     std::uint64_t connected = 0;
-    std::uint64_t refused = 0; // refused, unreachable network or host: any error but a timeout
-    std::uint64_t timedOut = 0;
+    std::uint64_t refused = 0;  // the peer refused the connection
+    std::uint64_t timedOut = 0; // no answer within the timeout
+    std::uint64_t failed = 0;   // a local error (no socket, no route, ...): no answer recorded
 };
 
 class PeerProber
@@ -43,20 +46,23 @@ public:
 private:
     void pump(); // on the prober's thread: starts queued probes while there is room
     void launch(const core::ProbeRequest &request);
+    // `answer` empty: the probe ended without one (the endpoint is released, not marked).
     void finish(QTcpSocket *socket, QTimer *timer, const core::ProbeRequest &request,
-                core::Reachability answer, bool timedOut = false);
+                std::optional<core::Reachability> answer, bool timedOut = false);
 
     core::ReachabilityCache &m_cache;
     core::PeerStore &m_peers;
     const core::Clock &m_clock;
     QThread m_thread;
-    QObject *m_context = nullptr; // lives on m_thread; parent of every socket
+    QObject *m_context = nullptr;                       // lives on m_thread; parent of every socket
+    QHash<QTcpSocket *, core::ProbeRequest> m_underWay; // the prober's thread only
     std::atomic<std::uint32_t> m_inFlight{0};
     std::atomic<std::uint32_t> m_peak{0};
     std::atomic<std::uint64_t> m_started{0};
     std::atomic<std::uint64_t> m_connected{0};
     std::atomic<std::uint64_t> m_refused{0};
     std::atomic<std::uint64_t> m_timedOut{0};
+    std::atomic<std::uint64_t> m_failed{0};
 };
 
 } // namespace sk::net

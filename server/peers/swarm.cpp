@@ -4,6 +4,7 @@
 #include "server/core/random.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <random>
 
@@ -231,45 +232,63 @@ void Swarm::select(const core::PeerAnnounce &a, bool requesterSeeds,
         return !(p.userId == a.userId && (a.excludeOwnUser || p.peerId == a.peerId)) &&
                familyMatches(a.families, p.endpoint);
     };
-    auto take = [&](const std::vector<Peer> &list) {
+    // The seeder list first for a leecher (seeders need leechers only), then the leechers.
+    struct Pass
+    {
+        const std::vector<Peer> *list = nullptr;
+        std::size_t start = 0;   // a random window start spreads load without shuffling
+        std::size_t scanned = 0; // entries the first pass looked at
+        std::size_t skipped = 0; // of them, eligible but known unreachable
+    };
+    std::array<Pass, 2> passes{};
+    std::size_t lists = 0;
+    if (!requesterSeeds)
+        passes[lists++].list = &m_seeders;
+    passes[lists++].list = &m_leechers;
+    // First pass, over every list: peers not known to refuse connections. Each list's scan
+    // is bounded, so a swarm of mostly unreachable peers costs a few hundred steps, not a
+    // walk of the swarm.
+    for (std::size_t l = 0; l < lists; ++l) {
+        Pass &ps = passes[l];
+        const std::vector<Peer> &list = *ps.list;
         const std::size_t n = list.size();
         if (n == 0 || wanted == 0)
-            return;
-        // A random window start spreads load over the swarm without shuffling it.
-        const std::size_t start = n > wanted ? core::fastRandom() % n : 0;
-        auto next = [n](std::size_t i) { return i + 1 == n ? 0 : i + 1; };
-        // First pass: peers not known to refuse connections. Its scan is bounded, so a swarm
-        // of mostly unreachable peers costs a few hundred steps, not a walk of the swarm.
+            continue;
+        ps.start = n > wanted ? core::fastRandom() % n : 0;
         const std::size_t window = std::min<std::size_t>(n, std::max<std::size_t>(256, 4 * wanted));
-        std::size_t skipped = 0;
-        std::size_t i = start;
-        std::size_t k = 0;
-        for (; k < window && wanted > 0; ++k, i = next(i)) {
+        for (std::size_t i = ps.start; ps.scanned < window && wanted > 0; ++ps.scanned) {
             const Peer &p = list[i];
-            if (!eligible(p))
-                continue;
-            if (p.reachability == core::Reachability::Unreachable) {
-                ++skipped;
-                continue;
+            if (eligible(p)) {
+                if (p.reachability == core::Reachability::Unreachable)
+                    ++ps.skipped;
+                else
+                    put(p);
             }
-            put(p);
+            i = i + 1 == n ? 0 : i + 1;
         }
-        if (wanted == 0 || (skipped == 0 && k == n))
-            return;
-        // Second pass, only when the first left room: the unreachable peers it skipped, then
-        // anything past its window.
-        const std::size_t scanned = k;
-        i = start;
-        for (k = 0; k < n && wanted > 0; ++k, i = next(i)) {
-            const Peer &p = list[i];
-            if (eligible(p) && (k >= scanned || p.reachability == core::Reachability::Unreachable))
+    }
+    // Only when that left room: past each window, peers as they come; known unreachable
+    // peers last of all.
+    for (std::size_t l = 0; l < lists && wanted > 0; ++l) {
+        const Pass &ps = passes[l];
+        const std::size_t n = ps.list->size();
+        for (std::size_t k = ps.scanned; k < n && wanted > 0; ++k) {
+            const Peer &p = (*ps.list)[(ps.start + k) % n];
+            if (eligible(p))
                 put(p);
         }
-    };
-    // Seeders need leechers only; leechers get seeders first, then other leechers.
-    if (!requesterSeeds)
-        take(m_seeders);
-    take(m_leechers);
+    }
+    for (std::size_t l = 0; l < lists && wanted > 0; ++l) {
+        const Pass &ps = passes[l];
+        const std::size_t n = ps.list->size();
+        for (std::size_t k = 0, seen = 0; k < ps.scanned && seen < ps.skipped && wanted > 0; ++k) {
+            const Peer &p = (*ps.list)[(ps.start + k) % n];
+            if (eligible(p) && p.reachability == core::Reachability::Unreachable) {
+                ++seen;
+                put(p);
+            }
+        }
+    }
 }
 
 bool Swarm::setReachability(core::UserId user, const proto::PeerId &id,

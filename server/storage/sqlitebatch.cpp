@@ -101,12 +101,12 @@ bool SqliteBatch::execute(sqlite3_stmt *statement)
         rc = sqlite3_step(statement);
     sqlite3_reset(statement);
     sqlite3_clear_bindings(statement);
-    // Each statement is a few hundred rows (~0.2 ms): between two, an announce worker that
-    // woke up meanwhile on this core runs first instead of waiting out the commit's time
-    // slice (p99 announce latency during flushes, tracker pinned to one core: 5.1 ms ->
-    // 1.4-3.1 ms; total CPU per request unchanged).
-    sched_yield();
     return rc == SQLITE_DONE || fail();
+}
+
+void SqliteBatch::yieldCore()
+{
+    sched_yield();
 }
 
 bool SqliteBatch::exec(const char *sql)

@@ -610,15 +610,24 @@ void TestAnnounceService::reachability_data()
     QTest::addColumn<int>("event");
     QTest::addColumn<int>("probes"); // queued by the announce
     QTest::addColumn<bool>("warned");
+    QTest::addColumn<bool>("claimed"); // trust_client_ip with another claimed address
     using R = core::Reachability;
     const int none = int(proto::AnnounceEvent::None);
-    QTest::newRow("first sight queues a probe") << int(R::Unknown) << true << none << 1 << false;
-    QTest::newRow("connectable: no warning") << int(R::Connectable) << true << none << 0 << false;
-    QTest::newRow("unreachable: warned") << int(R::Unreachable) << true << none << 0 << true;
+    QTest::newRow("first sight queues a probe")
+        << int(R::Unknown) << true << none << 1 << false << false;
+    QTest::newRow("connectable: no warning")
+        << int(R::Connectable) << true << none << 0 << false << false;
+    QTest::newRow("unreachable: warned")
+        << int(R::Unreachable) << true << none << 0 << true << false;
     QTest::newRow("unreachable, warnings off")
-        << int(R::Unreachable) << false << none << 0 << false;
+        << int(R::Unreachable) << false << none << 0 << false << false;
     QTest::newRow("stopping peer is not probed")
-        << int(R::Unknown) << true << int(proto::AnnounceEvent::Stopped) << 0 << false;
+        << int(R::Unknown) << true << int(proto::AnnounceEvent::Stopped) << 0 << false << false;
+    // A claimed address is never probed, nor its answer told: no scanning through us.
+    QTest::newRow("claimed address is not probed")
+        << int(R::Unknown) << true << none << 0 << false << true;
+    QTest::newRow("claimed address's answer is not told")
+        << int(R::Unreachable) << true << none << 0 << false << true;
 }
 
 void TestAnnounceService::reachability()
@@ -628,25 +637,31 @@ void TestAnnounceService::reachability()
     QFETCH(int, event);
     QFETCH(int, probes);
     QFETCH(bool, warned);
+    QFETCH(bool, claimed);
     core::VerificationSettings vs;
     vs.enabled = true;
     vs.warnUnreachable = warn;
     core::ReachabilityCache cache(vs);
     auto r = request();
     r.event = static_cast<proto::AnnounceEvent>(event);
-    const auto endpoint = proto::PeerEndpoint::make(r.clientIp, r.port);
+    core::TrackerSettings ts;
+    if (claimed) {
+        ts.trustClientIp = true;
+        r.claimedIp = proto::IpAddress::fromV4(0x0A000001);
+    }
+    const auto endpoint = proto::PeerEndpoint::make(claimed ? *r.claimedIp : r.clientIp, r.port);
     if (answer != int(core::Reachability::Unknown))
         cache.record(endpoint, core::Reachability(answer), m_clock.now());
-    core::AnnounceService service(m_registry, m_store, m_clock, core::TrackerSettings{}, nullptr,
+    core::AnnounceService service(m_registry, m_store, m_clock, ts, nullptr,
                                   core::AccessLists{nullptr, nullptr, nullptr, nullptr, &cache});
     // A probe is queued only once the peer is in the store: an answer arriving first would
     // find no peer to set.
     std::size_t queuedWhileAnnouncing = 99;
     m_store.onAnnounce = [&] { queuedWhileAnnouncing = cache.stats().queued; };
     proto::AnnounceResult out;
-    out.warning = "left over from an earlier reply";
     QCOMPARE(service.announce(r, core::PeerFamilies::Any, out), TrackerError::None);
-    QCOMPARE(int(m_store.last.reachability), answer);
+    QVERIFY(m_store.last.endpoint == endpoint);
+    QCOMPARE(int(m_store.last.reachability), claimed ? int(core::Reachability::Unknown) : answer);
     std::vector<core::ProbeRequest> queued;
     cache.take(queued, 10);
     QCOMPARE(int(queued.size()), probes);

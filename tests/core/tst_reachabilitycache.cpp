@@ -212,6 +212,30 @@ private Q_SLOTS:
         QCOMPARE(takeAll(c).size(), std::size_t(1));
     }
 
+    // A probe without an answer (a local error, the prober stopping) leaves nothing pending:
+    // a new endpoint is forgotten, an answered one keeps its answer, and both are asked for
+    // again at their next announce.
+    void releaseEndsAProbeWithoutAnAnswer()
+    {
+        core::ReachabilityCache c(settings());
+        ask(c, request(1, 6881), kT0);
+        ask(c, request(2, 6881), kT0);
+        takeAll(c);
+        c.record(request(2, 6881).endpoint, Reachability::Connectable, kT0);
+        QCOMPARE(ask(c, request(2, 6881), kT0 + 600), Reachability::Connectable); // refresh
+        takeAll(c);
+        c.release(request(1, 6881).endpoint);
+        c.release(request(2, 6881).endpoint);
+        core::ReachabilityStats st = c.stats();
+        QCOMPARE(st.failed, std::uint64_t(2));
+        QCOMPARE(st.pending, std::size_t(0));
+        QCOMPARE(st.cached, std::size_t(1));
+        QCOMPARE(c.lookup(request(2, 6881).endpoint), Reachability::Connectable);
+        QCOMPARE(ask(c, request(1, 6881), kT0 + 601), Reachability::Unknown);
+        QCOMPARE(ask(c, request(2, 6881), kT0 + 601), Reachability::Connectable);
+        QCOMPARE(takeAll(c).size(), std::size_t(2));
+    }
+
     void sweepDropsAnswersNobodyAskedFor()
     {
         core::ReachabilityCache c(settings());
@@ -219,9 +243,9 @@ private Q_SLOTS:
         ask(c, request(2, 6881), kT0);
         takeAll(c);
         c.record(request(1, 6881).endpoint, Reachability::Connectable, kT0);
-        QCOMPARE(c.sweep(kT0 + 2 * 600 - 1), std::size_t(0));
-        QCOMPARE(c.sweep(kT0 + 2 * 600), std::size_t(1));
-        QCOMPARE(c.stats().cached, std::size_t(1)); // the pending one stays
+        QCOMPARE(c.sweep(kT0 + 600 - 1), std::size_t(0));
+        QCOMPARE(c.sweep(kT0 + 600), std::size_t(1)); // stale: its next announce asks anew
+        QCOMPARE(c.stats().cached, std::size_t(1));   // the pending one stays
     }
 
     void countsAnswers()

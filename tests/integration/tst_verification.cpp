@@ -123,12 +123,18 @@ void TestVerification::probesShowPreferAndWarn()
     QVERIFY(fine);
     QVERIFY(itest::dictBytes(*fine, "warning message").isNull());
 
-    QTRY_COMPARE(stats()
-                     .value(QStringLiteral("probes"))
-                     .toObject()
-                     .value(QStringLiteral("in_flight"))
-                     .toInt(),
-                 0);
+    // All three endpoints (two seeders, the leecher) answered, nothing queued or under way.
+    const auto settled = [this] {
+        const QJsonObject st = stats();
+        const QJsonObject probes = st.value(QStringLiteral("probes")).toObject();
+        return probes.value(QStringLiteral("queued")).toInt() == 0 &&
+               probes.value(QStringLiteral("in_flight")).toInt() == 0 &&
+               st.value(QStringLiteral("cache"))
+                       .toObject()
+                       .value(QStringLiteral("unreachable"))
+                       .toInt() == 2;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(settled(), 10000);
     const QJsonObject st = stats();
     QCOMPARE(st.value(QStringLiteral("enabled")).toBool(), true);
     QCOMPARE(st.value(QStringLiteral("connect_timeout_ms")).toInt(), 1000);

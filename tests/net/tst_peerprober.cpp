@@ -140,10 +140,11 @@ private Q_SLOTS:
         const core::ReachabilityStats st = cache.stats();
         QCOMPARE(st.timedOut, std::uint64_t(timedOut ? 1 : 0));
         QCOMPARE(st.inFlight(), std::size_t(0));
+        QTRY_COMPARE(prober.stats().inFlight, std::uint32_t(0));
         const net::ProberStats ps = prober.stats();
         QCOMPARE(ps.started, std::uint64_t(1));
         QCOMPARE(ps.timedOut, std::uint64_t(timedOut ? 1 : 0));
-        QCOMPARE(ps.inFlight, std::uint32_t(0));
+        QCOMPARE(ps.failed, std::uint64_t(0));
         // The next announce of the peer reads the answer from the cache.
         QCOMPARE(int(ask(cache, r, m_clock.now())), expected);
     }
@@ -163,12 +164,18 @@ private Q_SLOTS:
             QVERIFY(silent.back()->filled);
             ask(cache, announcePeer(core::UserId(i + 1), silent.back()->port), m_clock.now());
         }
-        QTRY_COMPARE_WITH_TIMEOUT(cache.stats().timedOut, std::uint64_t(6), 10000);
+        // Every peer answered (the store is the last thing a probe touches).
+        const auto answered = [this] {
+            int n = 0;
+            for (const core::PeerInfo &p : m_store->peers(torrent()))
+                n += p.reachability == Reachability::Unreachable;
+            return n;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(answered(), 6, 10000);
+        QCOMPARE(cache.stats().timedOut, std::uint64_t(6));
         const net::ProberStats ps = prober.stats();
         QCOMPARE(ps.started, std::uint64_t(6));
-        QCOMPARE(ps.peakInFlight, std::uint32_t(2));
-        for (const core::PeerInfo &p : m_store->peers(torrent()))
-            QCOMPARE(int(p.reachability), int(Reachability::Unreachable));
+        QVERIFY2(ps.peakInFlight <= 2, qPrintable(QString::number(ps.peakInFlight)));
     }
 
     // A peer that moved to another port before the answer keeps what its move brought.
@@ -196,8 +203,14 @@ private Q_SLOTS:
         prober->start();
         ask(cache, announcePeer(1, silent.port), m_clock.now());
         QTRY_COMPARE(prober->stats().inFlight, std::uint32_t(1));
-        prober.reset(); // returns at once, the socket closed on the prober's thread
-        QCOMPARE(cache.stats().answeredUnreachable, std::uint64_t(0));
+        prober.reset(); // the socket closed on the prober's thread, long before its timeout
+        const core::ReachabilityStats st = cache.stats();
+        QCOMPARE(st.answeredUnreachable, std::uint64_t(0));
+        // Nothing is left pending: the endpoint's next announce asks again.
+        QCOMPARE(st.pending, std::size_t(0));
+        QCOMPARE(st.failed, std::uint64_t(1));
+        QCOMPARE(ask(cache, announcePeer(1, silent.port), m_clock.now()), Reachability::Unknown);
+        QCOMPARE(cache.stats().queued, std::size_t(1));
     }
 
 private:

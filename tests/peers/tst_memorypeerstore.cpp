@@ -68,6 +68,7 @@ private Q_SLOTS:
     void stoppedRemoves();
     void prefersReachablePeers_data();
     void prefersReachablePeers();
+    void reachableLeechersBeforeUnreachableSeeders();
     void reachabilityFollowsTheEndpoint();
     void peersListsTheSwarm();
     void isSeedingFollowsTheSwarm();
@@ -219,6 +220,36 @@ void TestMemoryPeerStore::prefersReachablePeers()
             bad += unreachable.count(e) ? 1 : 0;
         QCOMPARE(int(got.size()) - bad, expectReachable);
         QCOMPARE(bad, expectUnreachable);
+    }
+}
+
+// Known unreachable peers come last across both lists: a leecher gets connectable leechers
+// before unreachable seeders.
+void TestMemoryPeerStore::reachableLeechersBeforeUnreachableSeeders()
+{
+    MemoryPeerStore store;
+    proto::AnnounceResult ignore;
+    std::set<QByteArray> seeders;
+    for (int i = 0; i < 5; ++i) {
+        const auto s = announce(1, core::UserId(100 + i), i, 0);
+        store.announce(s, ignore);
+        QVERIFY(store.setReachability(s.infoHash, s.userId, s.peerId, s.endpoint,
+                                      core::Reachability::Unreachable));
+        seeders.insert(s.endpoint.compactView().toByteArray());
+        const auto l = announce(1, core::UserId(200 + i), 100 + i, 7);
+        store.announce(l, ignore);
+        QVERIFY(store.setReachability(l.infoHash, l.userId, l.peerId, l.endpoint,
+                                      core::Reachability::Connectable));
+    }
+    for (const auto &[numwant, expectSeeders] : {std::pair{5, 0}, std::pair{7, 2}}) {
+        proto::AnnounceResult out;
+        store.announce(announce(1, 1, 999, 7, 1000, std::uint32_t(numwant)), out);
+        const auto got = entries(out.peers4, 6);
+        QCOMPARE(int(got.size()), numwant);
+        int s = 0;
+        for (const QByteArray &e : got)
+            s += seeders.count(e) ? 1 : 0;
+        QCOMPARE(s, expectSeeders);
     }
 }
 
