@@ -1350,6 +1350,7 @@ ApiReply AdminServer::verificationStats()
                                   {QStringLiteral("connectable"), qint64(st.connectable)},
                                   {QStringLiteral("unreachable"), qint64(st.unreachable)},
                                   {QStringLiteral("max"), qint64(s.maxCached)},
+                                  {QStringLiteral("max_per_address"), qint64(s.maxPerAddress)},
                                   {QStringLiteral("hits"), qint64(st.hits)},
                                   {QStringLiteral("misses"), qint64(st.misses)}}},
                      {QStringLiteral("probes"),

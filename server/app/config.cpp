@@ -302,6 +302,11 @@ const std::vector<Field> &fields()
                              "Endpoints whose answer is remembered; past it new endpoints go "
                              "unprobed until old answers expire.",
                              [](Config &c) -> std::size_t & { return c.verification.maxCached; }));
+        t.push_back(intField(
+            "verification.max_per_address", 1, 1000000,
+            "Endpoints of one IPv4 address or IPv6 /64 remembered at once; past it that "
+            "address's new endpoints go unprobed (one host or user cannot fill the cache).",
+            [](Config &c) -> std::uint32_t & { return c.verification.maxPerAddress; }));
         t.push_back(boolField("verification.warn_unreachable",
                               "HTTP announces of a peer that refused the probe carry a `warning "
                               "message` saying so.",

@@ -22,8 +22,7 @@ const char *reachabilityName(Reachability r)
 namespace {
 constexpr std::size_t kShards = 16;
 
-// The endpoint as a fixed key: compact address and port, then the family.
-using EndpointKey = proto::FixedBytes<19, struct EndpointKeyTag>;
+using EndpointKey = ReachabilityCache::Key;
 
 EndpointKey keyOf(const proto::PeerEndpoint &e)
 {
@@ -47,6 +46,16 @@ struct KeyHash
     std::size_t operator()(const EndpointKey &k) const noexcept { return k.hash(kSeed); }
 };
 
+// What the per-address bound counts: the IPv4 address, or the IPv6 /64 (what one user gets),
+// without the port.
+EndpointKey addressOf(const EndpointKey &k)
+{
+    EndpointKey a = k;
+    const bool v6 = k.bytes[18] != 0;
+    std::fill(a.bytes.begin() + (v6 ? 8 : 4), a.bytes.begin() + 18, 0);
+    return a;
+}
+
 struct Entry
 {
     std::uint32_t answeredAt = 0; // Unix seconds of the last answer; 0: none yet
@@ -54,6 +63,12 @@ struct Entry
     bool pending = false; // a probe is queued or under way
 };
 } // namespace
+
+struct ReachabilityCache::AddressShard
+{
+    std::mutex lock;
+    std::unordered_map<EndpointKey, std::uint32_t, KeyHash> counts;
+};
 
 struct ReachabilityCache::Shard
 {
@@ -63,10 +78,36 @@ struct ReachabilityCache::Shard
 
 ReachabilityCache::ReachabilityCache(const VerificationSettings &settings)
     : m_settings(settings), m_shards(new Shard[kShards]),
-      m_perShard(std::max<std::size_t>(1, settings.maxCached / kShards))
+      m_perShard(std::max<std::size_t>(1, settings.maxCached / kShards)),
+      m_addresses(new AddressShard[kShards])
 {}
 
 ReachabilityCache::~ReachabilityCache() = default;
+
+bool ReachabilityCache::countAddress(const Key &endpointKey, bool force)
+{
+    const EndpointKey a = addressOf(endpointKey);
+    AddressShard &shard = m_addresses[KeyHash{}(a) % kShards];
+    std::lock_guard lock(shard.lock);
+    std::uint32_t &n = shard.counts[a];
+    if (!force && n >= m_settings.maxPerAddress) {
+        if (n == 0)
+            shard.counts.erase(a);
+        return false;
+    }
+    ++n;
+    return true;
+}
+
+void ReachabilityCache::uncountAddress(const Key &endpointKey)
+{
+    const EndpointKey a = addressOf(endpointKey);
+    AddressShard &shard = m_addresses[KeyHash{}(a) % kShards];
+    std::lock_guard lock(shard.lock);
+    const auto it = shard.counts.find(a);
+    if (it != shard.counts.end() && --it->second == 0)
+        shard.counts.erase(it);
+}
 
 ReachabilityCache::Shard &ReachabilityCache::shardFor(const proto::PeerEndpoint &endpoint) const
 {
@@ -95,8 +136,9 @@ ReachabilityCache::Observation ReachabilityCache::observe(const proto::PeerEndpo
         return {e.state, true};
     }
     m_misses.fetch_add(1, std::memory_order_relaxed);
-    // A full cache probes no new endpoint: the sweep makes room again.
-    if (shard.entries.size() >= m_perShard) {
+    // A full cache probes no new endpoint (the sweep makes room again), and no address may
+    // take more than its share of it (one host, or one IPv6 /64 user, has many ports).
+    if (shard.entries.size() >= m_perShard || !countAddress(key, false)) {
         m_dropped.fetch_add(1, std::memory_order_relaxed);
         return {};
     }
@@ -135,9 +177,10 @@ void ReachabilityCache::unpend(const proto::PeerEndpoint &endpoint)
     const auto it = shard.entries.find(keyOf(endpoint));
     if (it == shard.entries.end())
         return;
-    if (it->second.answeredAt == 0)
+    if (it->second.answeredAt == 0) {
+        uncountAddress(it->first);
         shard.entries.erase(it);
-    else
+    } else
         it->second.pending = false;
 }
 
@@ -170,10 +213,29 @@ void ReachabilityCache::record(const proto::PeerEndpoint &endpoint, Reachability
     Shard &shard = shardFor(endpoint);
     std::lock_guard lock(shard.lock);
     // Stored even when a clear() dropped the entry meanwhile: the answer is fresh.
-    Entry &e = shard.entries[keyOf(endpoint)];
+    const EndpointKey key = keyOf(endpoint);
+    auto [it, inserted] = shard.entries.try_emplace(key);
+    if (inserted)
+        countAddress(key, true);
+    Entry &e = it->second;
     e.state = answer;
     e.answeredAt = static_cast<std::uint32_t>(std::max<std::int64_t>(now, 1));
     e.pending = false;
+}
+
+template<typename Pred> std::size_t ReachabilityCache::eraseIf(Shard &shard, Pred pred)
+{
+    std::size_t removed = 0;
+    for (auto it = shard.entries.begin(); it != shard.entries.end();) {
+        if (pred(it->second)) {
+            uncountAddress(it->first);
+            it = shard.entries.erase(it);
+            ++removed;
+        } else {
+            ++it;
+        }
+    }
+    return removed;
 }
 
 std::size_t ReachabilityCache::clear()
@@ -182,7 +244,7 @@ std::size_t ReachabilityCache::clear()
     for (std::size_t s = 0; s < kShards; ++s) {
         Shard &shard = m_shards[s];
         std::lock_guard lock(shard.lock);
-        removed += std::erase_if(shard.entries, [](const auto &kv) { return !kv.second.pending; });
+        removed += eraseIf(shard, [](const Entry &e) { return !e.pending; });
     }
     return removed;
 }
@@ -194,8 +256,8 @@ std::size_t ReachabilityCache::sweep(std::int64_t now)
     for (std::size_t s = 0; s < kShards; ++s) {
         Shard &shard = m_shards[s];
         std::lock_guard lock(shard.lock);
-        removed += std::erase_if(shard.entries, [cutoff](const auto &kv) {
-            return !kv.second.pending && std::int64_t(kv.second.answeredAt) <= cutoff;
+        removed += eraseIf(shard, [cutoff](const Entry &e) {
+            return !e.pending && std::int64_t(e.answeredAt) <= cutoff;
         });
     }
     return removed;

@@ -19,11 +19,12 @@ struct VerificationSettings
 {
     bool enabled = false;
     int connectTimeoutMs = 3000;
-    std::uint32_t cacheTtl = 3600;  // seconds a result stands before the endpoint is probed again
-    int maxConcurrent = 50;         // connection attempts at once
-    std::size_t maxQueue = 10000;   // probes waiting; more are dropped (counted)
-    std::size_t maxCached = 200000; // endpoints remembered; past it new ones are not probed
-    bool warnUnreachable = true;    // HTTP announces of unreachable peers carry a warning
+    std::uint32_t cacheTtl = 3600;    // seconds a result stands before the endpoint is probed again
+    int maxConcurrent = 50;           // connection attempts at once
+    std::size_t maxQueue = 10000;     // probes waiting; more are dropped (counted)
+    std::size_t maxCached = 200000;   // endpoints remembered; past it new ones are not probed
+    std::uint32_t maxPerAddress = 64; // endpoints of one IPv4 address or IPv6 /64 at once
+    bool warnUnreachable = true;      // HTTP announces of unreachable peers carry a warning
 };
 
 // One probe: the endpoint, and the peer whose announce asked for it (its state is set with
@@ -57,6 +58,9 @@ struct ReachabilityStats
 class ReachabilityCache
 {
 public:
+    // An endpoint as a fixed key: compact address and port, then the family byte.
+    using Key = proto::FixedBytes<19, struct ReachabilityKeyTag>;
+
     explicit ReachabilityCache(const VerificationSettings &settings);
     ~ReachabilityCache();
 
@@ -98,12 +102,19 @@ public:
 
 private:
     struct Shard;
+    struct AddressShard;
     Shard &shardFor(const proto::PeerEndpoint &endpoint) const;
+    // Counts one more endpoint of the key's address, unless it has maxPerAddress already
+    // (`force`: count anyway). Called under the endpoint's shard lock (then the address's).
+    bool countAddress(const Key &endpointKey, bool force);
+    void uncountAddress(const Key &endpointKey);
+    template<typename Pred> std::size_t eraseIf(Shard &shard, Pred pred);
     void unpend(const proto::PeerEndpoint &endpoint);
 
     VerificationSettings m_settings;
     std::unique_ptr<Shard[]> m_shards;
     std::size_t m_perShard;
+    std::unique_ptr<AddressShard[]> m_addresses;
     mutable std::mutex m_queueLock;
     std::deque<ProbeRequest> m_queue;
     std::function<void()> m_wakeup;

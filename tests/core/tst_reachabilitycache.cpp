@@ -164,6 +164,36 @@ private Q_SLOTS:
         QVERIFY(probes[0].endpoint == request(1, 6881).endpoint);
     }
 
+    // One IPv4 address (or IPv6 /64) holds at most maxPerAddress endpoints: its further
+    // ports go unprobed while others are still served; freed room is usable again.
+    void perAddressBound()
+    {
+        core::VerificationSettings s = settings();
+        s.maxPerAddress = 3;
+        core::ReachabilityCache c(s);
+        for (std::uint16_t port = 1; port <= 5; ++port)
+            ask(c, request(1, port), kT0);
+        QCOMPARE(takeAll(c).size(), std::size_t(3));
+        QCOMPARE(c.stats().dropped, std::uint64_t(2));
+        ask(c, request(2, 1), kT0); // another address is not affected
+        QCOMPARE(takeAll(c).size(), std::size_t(1));
+        // A /64 counts as one address: ports on other hosts of it share the bound.
+        unsigned char b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1};
+        for (int host = 1; host <= 4; ++host) {
+            b[15] = static_cast<unsigned char>(host);
+            core::ProbeRequest r = request(1, 6881);
+            r.endpoint = proto::PeerEndpoint::make(proto::IpAddress::fromV6(b), 6881);
+            ask(c, r, kT0);
+        }
+        QCOMPARE(takeAll(c).size(), std::size_t(3));
+        // Answered and then swept, the first address's endpoints make room again.
+        for (std::uint16_t port = 1; port <= 3; ++port)
+            c.record(request(1, port).endpoint, Reachability::Connectable, kT0);
+        QCOMPARE(c.sweep(kT0 + 600), std::size_t(3));
+        ask(c, request(1, 4), kT0 + 600);
+        QCOMPARE(takeAll(c).size(), std::size_t(1));
+    }
+
     void cacheIsBounded()
     {
         core::ReachabilityCache c(settings(100000, 16)); // 16 shards: one endpoint each
