@@ -20,7 +20,6 @@ enum class Reachability : std::uint8_t
     Connectable = 1,
     Unreachable = 2
 };
-const char *reachabilityName(Reachability r); // "unknown", "connectable", "unreachable"
 
 // Which address families a reply may carry. BEP 15: a UDP reply holds peers of the request's
 // family only; BEP 7: an HTTP reply may hold both (`peers` and `peers6`).

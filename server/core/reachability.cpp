@@ -6,20 +6,8 @@
 
 namespace sk::core {
 
-const char *reachabilityName(Reachability r)
-{
-    switch (r) {
-    case Reachability::Unknown:
-        return "unknown";
-    case Reachability::Connectable:
-        return "connectable";
-    case Reachability::Unreachable:
-        return "unreachable";
-    }
-    return "unknown";
-}
-
 namespace {
+// Enough that workers rarely meet on one lock; each shard is a mutex and a hash map.
 constexpr std::size_t kShards = 16;
 
 using EndpointKey = ReachabilityCache::Key;

@@ -1,6 +1,5 @@
 #include "peerprober.h"
 
-#include <QHostAddress>
 #include <QNetworkProxy>
 #include <QTcpSocket>
 #include <QTimer>
@@ -72,10 +71,6 @@ ProberStats PeerProber::stats() const
     s.inFlight = m_inFlight.load(std::memory_order_relaxed);
     s.peakInFlight = m_peak.load(std::memory_order_relaxed);
     s.started = m_started.load(std::memory_order_relaxed);
-    s.connected = m_connected.load(std::memory_order_relaxed);
-    s.refused = m_refused.load(std::memory_order_relaxed);
-    s.timedOut = m_timedOut.load(std::memory_order_relaxed);
-    s.failed = m_failed.load(std::memory_order_relaxed);
     return s;
 }
 
@@ -103,7 +98,6 @@ void PeerProber::launch(const core::ProbeRequest &request)
     auto *timer = new QTimer(socket);
     timer->setSingleShot(true);
     QObject::connect(socket, &QAbstractSocket::connected, m_context, [=, this] {
-        m_connected.fetch_add(1, std::memory_order_relaxed);
         finish(socket, timer, request, core::Reachability::Connectable);
     });
     QObject::connect(socket, &QAbstractSocket::errorOccurred, m_context,
@@ -112,25 +106,17 @@ void PeerProber::launch(const core::ProbeRequest &request)
                          // route of that family from here, a firewall) says nothing about it.
                          if (e == QAbstractSocket::ConnectionRefusedError ||
                              e == QAbstractSocket::SocketTimeoutError) {
-                             m_refused.fetch_add(1, std::memory_order_relaxed);
                              finish(socket, timer, request, core::Reachability::Unreachable);
                          } else {
-                             m_failed.fetch_add(1, std::memory_order_relaxed);
                              finish(socket, timer, request, std::nullopt);
                          }
                      });
     QObject::connect(timer, &QTimer::timeout, m_context, [=, this] {
-        m_timedOut.fetch_add(1, std::memory_order_relaxed);
         finish(socket, timer, request, core::Reachability::Unreachable, true);
     });
-    const proto::IpAddress ip = request.endpoint.ip();
-    const QHostAddress address =
-        ip.v6 ? QHostAddress(ip.bytes.data())
-              : QHostAddress(quint32(ip.bytes[0]) << 24 | quint32(ip.bytes[1]) << 16 |
-                             quint32(ip.bytes[2]) << 8 | ip.bytes[3]);
     m_underWay.insert(socket, request);
     timer->start(m_cache.settings().connectTimeoutMs);
-    socket->connectToHost(address, request.endpoint.port());
+    socket->connectToHost(request.endpoint.ip().toHostAddress(), request.endpoint.port());
 }
 
 void PeerProber::finish(QTcpSocket *socket, QTimer *timer, const core::ProbeRequest &request,

@@ -24,10 +24,6 @@ struct ProberStats
     std::uint32_t inFlight = 0;
     std::uint32_t peakInFlight = 0;
     std::uint64_t started = 0;
-    std::uint64_t connected = 0;
-    std::uint64_t refused = 0;  // the peer refused the connection
-    std::uint64_t timedOut = 0; // no answer within the timeout
-    std::uint64_t failed = 0;   // a local error (no socket, no route, ...): no answer recorded
 };
 
 class PeerProber
@@ -59,10 +55,6 @@ private:
     std::atomic<std::uint32_t> m_inFlight{0};
     std::atomic<std::uint32_t> m_peak{0};
     std::atomic<std::uint64_t> m_started{0};
-    std::atomic<std::uint64_t> m_connected{0};
-    std::atomic<std::uint64_t> m_refused{0};
-    std::atomic<std::uint64_t> m_timedOut{0};
-    std::atomic<std::uint64_t> m_failed{0};
 };
 
 } // namespace sk::net

@@ -141,10 +141,8 @@ private Q_SLOTS:
         QCOMPARE(st.timedOut, std::uint64_t(timedOut ? 1 : 0));
         QCOMPARE(st.inFlight(), std::size_t(0));
         QTRY_COMPARE(prober.stats().inFlight, std::uint32_t(0));
-        const net::ProberStats ps = prober.stats();
-        QCOMPARE(ps.started, std::uint64_t(1));
-        QCOMPARE(ps.timedOut, std::uint64_t(timedOut ? 1 : 0));
-        QCOMPARE(ps.failed, std::uint64_t(0));
+        QCOMPARE(prober.stats().started, std::uint64_t(1));
+        QCOMPARE(st.failed, std::uint64_t(0));
         // The next announce of the peer reads the answer from the cache.
         QCOMPARE(int(ask(cache, r, m_clock.now())), expected);
     }
