@@ -1208,6 +1208,29 @@ ApiReply insufficientPoints()
                     QStringLiteral("the user has fewer points than that"));
 }
 
+struct PointsRequest
+{
+    core::UserId user = 0;
+    std::int64_t millis = 0;
+};
+
+// The user and the points (as thousandths) of a `{"points": n}` request, or its error reply.
+std::variant<PointsRequest, ApiReply> readPointsRequest(const QHttpServerRequest &r,
+                                                        const QString &id)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("points")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonValue v = std::get<QJsonObject>(parsed).value(QStringLiteral("points"));
+    const auto uid = parseId(id);
+    if (!uid)
+        return badUserId();
+    const auto millis = pointsValue(v);
+    if (!millis)
+        return badPoints(v);
+    return PointsRequest{*uid, *millis};
+}
+
 } // namespace
 
 ApiReply AdminServer::bonusStats()
@@ -1256,17 +1279,11 @@ ApiReply AdminServer::getPoints(const QString &id)
 
 ApiReply AdminServer::changePoints(const QHttpServerRequest &r, const QString &id, bool add)
 {
-    auto parsed = jsonBody(r, {QStringLiteral("points")});
-    if (auto *e = std::get_if<ApiReply>(&parsed))
+    const auto req = readPointsRequest(r, id);
+    if (const auto *e = std::get_if<ApiReply>(&req))
         return *e;
-    const QJsonValue v = std::get<QJsonObject>(parsed).value(QStringLiteral("points"));
-    const auto uid = parseId(id);
-    if (!uid)
-        return badUserId();
-    const auto millis = pointsValue(v);
-    if (!millis)
-        return badPoints(v);
-    const auto u = m_bonus.addPoints(*uid, add ? *millis : -*millis);
+    const auto [uid, millis] = std::get<PointsRequest>(req);
+    const auto u = m_bonus.addPoints(uid, add ? millis : -millis);
     if (u.status == DbStatus::Conflict)
         return insufficientPoints();
     if (!u.ok())
@@ -1276,33 +1293,27 @@ ApiReply AdminServer::changePoints(const QHttpServerRequest &r, const QString &i
 
 ApiReply AdminServer::redeemPoints(const QHttpServerRequest &r, const QString &id)
 {
-    auto parsed = jsonBody(r, {QStringLiteral("points")});
-    if (auto *e = std::get_if<ApiReply>(&parsed))
+    const auto req = readPointsRequest(r, id);
+    if (const auto *e = std::get_if<ApiReply>(&req))
         return *e;
-    const QJsonValue v = std::get<QJsonObject>(parsed).value(QStringLiteral("points"));
-    const auto uid = parseId(id);
-    if (!uid)
-        return badUserId();
-    const auto millis = pointsValue(v);
-    if (!millis)
-        return badPoints(v);
+    const auto [uid, millis] = std::get<PointsRequest>(req);
     // Under the stats writer's lock: the credit lands once, before or on top of pending deltas.
     return m_stats.exclusive([&]() -> ApiReply {
-        const auto u = m_bonus.redeem(*uid, *millis);
+        const auto u = m_bonus.redeem(uid, millis);
         if (u.status == DbStatus::Conflict)
             return insufficientPoints();
         if (!u.ok())
             return dbError(u.status, QStringLiteral("user"), u.message);
         QJsonObject o = pointsJson(u.value);
-        o.insert(QStringLiteral("redeemed"), api::pointsOf(*millis));
-        o.insert(QStringLiteral("credited_bytes"), qint64(m_bonus.bytesFor(*millis)));
+        o.insert(QStringLiteral("redeemed"), api::pointsOf(millis));
+        o.insert(QStringLiteral("credited_bytes"), qint64(m_bonus.bytesFor(millis)));
         o.insert(QStringLiteral("uploaded"),
                  toDto(u.value).toJson().value(QStringLiteral("uploaded")));
         return {200, o};
     });
 }
 
-// ---- rate limits ----
+// ---- peers and connectability ----
 
 ApiReply AdminServer::listPeers(const QHttpServerRequest &r, const QString &idOrHash)
 {
@@ -1370,6 +1381,8 @@ ApiReply AdminServer::clearVerificationCache()
 {
     return {200, QJsonObject{{QStringLiteral("cleared"), qint64(m_reach.clear())}}};
 }
+
+// ---- rate limits ----
 
 ApiReply AdminServer::rateLimitStats()
 {
