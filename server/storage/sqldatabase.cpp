@@ -279,6 +279,8 @@ DbStatus SqlDatabase::deleteUser(core::UserId id)
     DbStatus s = DbStatus::Ok;
     run([&](QSqlDatabase &db) {
         s = changeOne(db, QStringLiteral("DELETE FROM users WHERE id = ?"), {id}).status;
+        if (s == DbStatus::Ok)
+            m_deletedUsers[id] = m_commits;
     });
     return s;
 }
@@ -395,6 +397,8 @@ DbStatus SqlDatabase::deleteTorrent(core::TorrentId id)
     DbStatus s = DbStatus::Ok;
     run([&](QSqlDatabase &db) {
         s = changeOne(db, QStringLiteral("DELETE FROM torrents WHERE id = ?"), {id}).status;
+        if (s == DbStatus::Ok)
+            m_deletedTorrents[id] = m_commits;
     });
     return s;
 }
@@ -454,24 +458,37 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
             return;
         }
         // The batch keeps peers and (user, torrent) rows in key order, the order B-tree
-        // writes want (an unsorted million-row batch took five times as long).
+        // writes want (an unsorted million-row batch took five times as long). Rows of users
+        // and torrents deleted meanwhile are left out here (see m_deletedUsers); the users and
+        // torrents updates simply match nothing for them.
+        const auto deleted = [this](core::UserId user, core::TorrentId torrent) {
+            return m_deletedUsers.count(user) != 0 || m_deletedTorrents.count(torrent) != 0;
+        };
+        const bool filter = !m_deletedUsers.empty() || !m_deletedTorrents.empty();
         using PeerRow = std::pair<core::PeerKey, core::PeerState>;
         std::vector<const PeerRow *> live;
         std::vector<const PeerRow *> gone;
         live.reserve(batch.peers.size());
-        for (const PeerRow &p : batch.peers)
-            (p.second.stopped ? gone : live).push_back(&p);
+        for (const PeerRow &p : batch.peers) {
+            if (!filter || !deleted(p.first.user, p.first.torrent))
+                (p.second.stopped ? gone : live).push_back(&p);
+        }
 
         using UserTorrentRow = std::pair<core::UserTorrentKey, core::UserTorrentDelta>;
+        std::vector<const UserTorrentRow *> userTorrents;
         std::vector<const UserTorrentRow *> snatched;
-        for (const UserTorrentRow &r : batch.userTorrents)
+        userTorrents.reserve(batch.userTorrents.size());
+        for (const UserTorrentRow &r : batch.userTorrents) {
+            if (filter && deleted(r.first.first, r.first.second))
+                continue;
+            userTorrents.push_back(&r);
             if (r.second.completedAt)
                 snatched.push_back(&r);
+        }
 
         SqliteBatch sql(handle);
-        // Deleted users and torrents simply match nothing: UPDATE ... FROM and the EXISTS
-        // filters keep their late deltas out and the batch whole. With those filters the
-        // foreign-key checks would only repeat the same lookups, so they are off for this
+        // The rows of deleted users and torrents are out of the batch (above), so the
+        // foreign-key checks would only cost a lookup per row: they are off for this
         // transaction (the pragma cannot change inside one; one connection writes).
         bool ok = sql.exec("PRAGMA foreign_keys=OFF") && sql.exec("BEGIN IMMEDIATE");
         ok =
@@ -494,27 +511,27 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
                     }) &&
             sql.run("INSERT INTO user_torrents (user_id, torrent_id, uploaded, downloaded, "
                     "raw_uploaded, raw_downloaded, seedtime, last_seen) SELECT * FROM (",
-                    ") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
-                    "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2) "
-                    "ON CONFLICT (user_id, torrent_id) DO UPDATE SET "
+                    ") AS v WHERE true ON CONFLICT (user_id, torrent_id) DO UPDATE SET "
                     "uploaded = uploaded + excluded.uploaded, "
                     "downloaded = downloaded + excluded.downloaded, "
                     "raw_uploaded = raw_uploaded + excluded.raw_uploaded, "
                     "raw_downloaded = raw_downloaded + excluded.raw_downloaded, "
                     "seedtime = seedtime + excluded.seedtime, "
                     "last_seen = max(last_seen, excluded.last_seen)",
-                    8, batch.userTorrents,
-                    [](RowBinder &b, const auto &r) {
-                        b.integer(r.first.first)
-                            .integer(r.first.second)
-                            .counter(r.second.uploaded)
-                            .counter(r.second.downloaded)
-                            .counter(r.second.rawUploaded)
-                            .counter(r.second.rawDownloaded)
-                            .counter(r.second.seedtime)
-                            .integer(r.second.lastSeen);
+                    8, userTorrents,
+                    [](RowBinder &b, const UserTorrentRow *r) {
+                        b.integer(r->first.first)
+                            .integer(r->first.second)
+                            .counter(r->second.uploaded)
+                            .counter(r->second.downloaded)
+                            .counter(r->second.rawUploaded)
+                            .counter(r->second.rawDownloaded)
+                            .counter(r->second.seedtime)
+                            .integer(r->second.lastSeen);
                     }) &&
-            // One snatch per user and torrent: a later completion keeps the first.
+            // One snatch per user and torrent: a later completion keeps the first. The few
+            // snatch rows keep their EXISTS filters, so that none can ever name a user or
+            // torrent that is gone (snatches are listed; the rows above are not on their own).
             sql.run("INSERT INTO snatches (user_id, torrent_id, completed_at) SELECT * FROM (",
                     ") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
                     "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2) "
@@ -525,18 +542,11 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
                             .integer(r->first.second)
                             .integer(r->second.completedAt);
                     }) &&
-            // Unlike the tables above, no EXISTS filter: a row of a deleted user or torrent
-            // (ids are never reused) is skipped by restorePeers and swept at its timeout,
-            // and the two lookups per row cost about a tenth of a flush. ("WHERE true" keeps
-            // ON CONFLICT from parsing as a join constraint.)
-            sql.run("INSERT INTO peers (torrent_id, user_id, peer_id, uploaded, downloaded, "
-                    "left_bytes, ip, port, last_announce) SELECT * FROM (",
-                    ") AS v WHERE true "
-                    "ON CONFLICT (torrent_id, user_id, peer_id) DO UPDATE SET "
-                    "uploaded = excluded.uploaded, downloaded = excluded.downloaded, "
-                    "left_bytes = excluded.left_bytes, ip = excluded.ip, port = excluded.port, "
-                    "last_announce = excluded.last_announce",
-                    9, live,
+            // Every column is written, so a conflict simply replaces the row: cheaper than
+            // ON CONFLICT ... DO UPDATE, which looks the row up again to update it.
+            sql.run("INSERT OR REPLACE INTO peers (torrent_id, user_id, peer_id, uploaded, "
+                    "downloaded, left_bytes, ip, port, last_announce)",
+                    "", 9, live,
                     [](RowBinder &b, const PeerRow *r) {
                         const core::PeerState &s = r->second;
                         b.integer(r->first.torrent)
@@ -567,10 +577,19 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
             m_lastError = sql.error();
             sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
             status = DbStatus::Error;
+        } else {
+            forgetDeleted(++m_commits);
         }
         sqlite3_exec(handle, "PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
     });
     return status;
+}
+
+void SqlDatabase::forgetDeleted(std::uint64_t commits)
+{
+    for (auto *ids : {&m_deletedUsers, &m_deletedTorrents})
+        std::erase_if(*ids,
+                      [commits](const auto &e) { return commits - e.second >= kDeletedCommits; });
 }
 
 DbResult<std::vector<core::PeerRecord>> SqlDatabase::peers(std::int64_t announcedSince)

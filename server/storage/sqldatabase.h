@@ -5,8 +5,10 @@
 
 #include <QString>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 
 class QObject;
 class QSqlDatabase;
@@ -111,6 +113,19 @@ private:
     QObject *m_context = nullptr; // lives in m_thread; queued calls target it
     QString m_connectionName;
     QString m_lastError; // of the last failed commitStats, for logs
+
+    // Users and torrents deleted while deltas of theirs may still be in the ledger or in a kept
+    // batch, each with the commit count at its deletion: commitStats leaves their
+    // (user, torrent), peer and snatch rows out, so a late delta writes no orphan row, with no
+    // lookup per row. Touched on the storage thread only (inside run()); an id is forgotten
+    // kDeletedCommits successful commits after its deletion, when nothing of it can be left.
+    // Four: a delta is drained by the flush after it was recorded, and the memory patch that
+    // stops new ones follows the deletion at once; the rest is margin for a slow worker.
+    static constexpr std::uint64_t kDeletedCommits = 4;
+    void forgetDeleted(std::uint64_t commits);
+    std::unordered_map<std::uint32_t, std::uint64_t> m_deletedUsers;
+    std::unordered_map<std::uint32_t, std::uint64_t> m_deletedTorrents;
+    std::uint64_t m_commits = 0;
 };
 
 } // namespace sk::storage

@@ -140,6 +140,60 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("locker"));
     }
 
+    // Deltas of a user or torrent deleted while they wait are left out of the commit: no
+    // (user, torrent) or peer row names an id that is gone, and the others land.
+    void deletedRowsLeaveNoOrphans()
+    {
+        Fixture f;
+        QVERIFY2(f.open(5000), qPrintable(f.error));
+        auto &db = f.db;
+        const auto u2 =
+            db->insertUser(QStringLiteral("u2"), *proto::Passkey::fromText(QByteArray(32, 'm')), 1);
+        proto::InfoHash ih;
+        ih.bytes.fill(8);
+        const auto t2 = db->insertTorrent(ih, QStringLiteral("t2"), 1);
+        QVERIFY(u2.ok() && t2.ok());
+
+        core::ManualClock clock;
+        clock.set(10'000);
+        core::StatsLedger ledger;
+        core::StatsWriter writer(ledger, *db, clock, 3600);
+        ledger.append(record(1, f.user, f.torrent, 10, 10, 10'000));
+        ledger.append(record(1, u2.value.id, f.torrent, 20, 20, 10'000));
+        ledger.append(record(1, f.user, t2.value.id, 30, 30, 10'000));
+        QCOMPARE(db->deleteUser(u2.value.id), core::DbStatus::Ok);
+        QCOMPARE(db->deleteTorrent(t2.value.id), core::DbStatus::Ok);
+        QVERIFY(writer.flush().ok);
+        // Late deltas after a commit are left out too.
+        ledger.append(record(2, u2.value.id, f.torrent, 5, 25, 10'001));
+        QVERIFY(writer.flush().ok);
+
+        // The totals of those who remain keep every delta (the traffic happened).
+        QCOMPARE(db->user(f.user).value.uploaded, 40u);
+        QCOMPARE(db->torrent(f.torrent).value.uploaded, 35u);
+        const auto peers = db->peers(0);
+        QCOMPARE(peers.value.size(), std::size_t(1));
+        QCOMPARE(peers.value.front().user, f.user);
+        QCOMPARE(peers.value.front().torrent, f.torrent);
+        {
+            QSqlDatabase reader =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("reader"));
+            reader.setDatabaseName(f.settings.path);
+            QVERIFY(reader.open());
+            QSqlQuery q(reader);
+            QVERIFY(q.exec(QStringLiteral("SELECT user_id, torrent_id FROM user_torrents")));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toUInt(), f.user);
+            QCOMPARE(q.value(1).toUInt(), f.torrent);
+            QVERIFY(!q.next());
+            QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM peers WHERE user_id = ") +
+                           QString::number(u2.value.id)));
+            QVERIFY(q.next());
+            QCOMPARE(q.value(0).toInt(), 0);
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("reader"));
+    }
+
     // Stale rows are swept by a table scan every peerTimeout / 4 (here 25 s), also when no
     // records are pending; a row announced within the timeout stays.
     void sweepsStaleRowsAtItsPace()
