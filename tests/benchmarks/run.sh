@@ -10,7 +10,9 @@
 # reaper every second there, which also hands malloc's free pages back; the default is 60 s).
 #
 # Environment: DURATION (s per test, default 10), ROUNDS (default 1), SHARED (default ../shared),
-#              FILL_S (default 5)
+#              FILL_S (default 5), BASELINE (a swarmkeeperd binary of an earlier commit, e.g. the
+#              tracker core before accounting: measured too, exclude_own_peers=false, as
+#              tracker=swarmkeeper-baseline, so that what later work costs is read in one run)
 # swarmkeeperd runs twice: with the default exclude_own_peers (every load peer is one user, so
 # replies hold no peers) and with it off (replies hold peers, like opentracker's: the fair one).
 set -euo pipefail
@@ -38,7 +40,7 @@ run_opentracker() {
 
 start_swarmkeeper() { # $1 data dir name, $2 exclude_own_peers, [more flags]; sets SKPID
     local data="$OUT/$1" exclude="$2"; shift 2; mkdir -p "$data"
-    SWARMKEEPER_ADMIN_TOKEN=$TOKEN taskset -c 0 "$SK" --data-dir "$data" --workers 1 \
+    SWARMKEEPER_ADMIN_TOKEN=$TOKEN taskset -c 0 "${SK_BIN:-$SK}" --data-dir "$data" --workers 1 \
         --bind 127.0.0.1 --http-port 18080 --udp-port 18081 --admin-port 18082 \
         --set tracker.exclude_own_peers="$exclude" "$@" > "$data/log" 2>&1 &
     SKPID=$!
@@ -81,18 +83,20 @@ memory_swarmkeeper() {
     stop_swarmkeeper
 }
 
-run_swarmkeeper() { # $1 round, $2 exclude_own_peers
-    start_swarmkeeper "sk-data-$1-$2" "$2"
-    TRACKER_PID=$SKPID OUTDIR="$OUT/swarmkeeper-$1-$2" UDP_PATH="/$PASSKEY/announce" \
-        "$BENCH/measure.sh" "swarmkeeper-exclude_own_peers=$2" "http://127.0.0.1:18080/$PASSKEY" \
+run_swarmkeeper() { # $1 round, $2 exclude_own_peers, [$3 name: default by exclude_own_peers]
+    local name="${3:-swarmkeeper-exclude_own_peers=$2}"
+    start_swarmkeeper "sk-data-$1-$name" "$2"
+    TRACKER_PID=$SKPID OUTDIR="$OUT/$name-$1" UDP_PATH="/$PASSKEY/announce" \
+        "$BENCH/measure.sh" "$name" "http://127.0.0.1:18080/$PASSKEY" \
         127.0.0.1:18081 | grep '^RESULT'
-    echo "RESULT tracker=swarmkeeper-exclude_own_peers=$2 test=rss-after-load rss_kib=$(rss_kib "$SKPID")"
+    echo "RESULT tracker=$name test=rss-after-load rss_kib=$(rss_kib "$SKPID")"
     stop_swarmkeeper
 }
 
 for r in $(seq 1 "$ROUNDS"); do
     run_opentracker "$r"
     run_swarmkeeper "$r" false
+    [ -z "${BASELINE:-}" ] || SK_BIN="$BASELINE" run_swarmkeeper "$r" false swarmkeeper-baseline
     run_swarmkeeper "$r" true
 done
 UDPLOAD="${UDPLOAD:-${TMPDIR:-/tmp}/udpload-$(id -u)}" # built by measure.sh
