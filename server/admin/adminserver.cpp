@@ -2,6 +2,7 @@
 
 #include "shared/api/dto.h"
 
+#include <QDateTime>
 #include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -143,16 +144,19 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
     add(M::Put, "/admin/torrents/:id/stats",
         [this](const auto &r, const auto &p) { return setTorrentStats(r, p[0]); });
     add(M::Get, "/admin/freeleech", [this](const auto &, const auto &) { return listFreeleech(); });
-    add(M::Post, "/admin/stats/flush", [this](const auto &, const auto &) {
-        const core::FlushResult f = m_stats.flush();
-        if (!f.ok)
-            return apiError(503, "flush_failed",
-                            QStringLiteral("the database refused the stats batch; %1 rows are "
-                                           "kept for the next attempt")
-                                .arg(f.pending));
-        return ApiReply{200, QJsonObject{{QStringLiteral("records"), qint64(f.records)},
-                                         {QStringLiteral("committed"), qint64(f.committed)}}};
-    });
+    add(
+        M::Post, "/admin/stats/flush",
+        [this](const auto &, const auto &) {
+            const core::FlushResult f = m_stats.flush();
+            if (!f.ok)
+                return apiError(503, "flush_failed",
+                                QStringLiteral("the database refused the stats batch; %1 rows are "
+                                               "kept for the next attempt")
+                                    .arg(f.pending));
+            return ApiReply{200, QJsonObject{{QStringLiteral("records"), qint64(f.records)},
+                                             {QStringLiteral("committed"), qint64(f.committed)}}};
+        },
+        Role::Admin);
     add(M::Get, "/admin/snatches",
         [this](const auto &r, const auto &) { return listSnatches(r, {}); });
     add(M::Get, "/admin/snatches/:id",
@@ -183,14 +187,16 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &, const auto &) { return rateLimitStats(); });
     add(M::Get, "/admin/ratelimits/:ip",
         [this](const auto &, const auto &p) { return rateLimitState(p[0]); });
-    add(M::Delete, "/admin/ratelimits/:ip",
-        [this](const auto &, const auto &p) { return rateLimitReset(p[0]); });
+    add(
+        M::Delete, "/admin/ratelimits/:ip",
+        [this](const auto &, const auto &p) { return rateLimitReset(p[0]); }, Role::Admin);
     add(M::Get, "/admin/torrents/:id/peers",
         [this](const auto &r, const auto &p) { return listPeers(r, p[0]); });
     add(M::Get, "/admin/verification/stats",
         [this](const auto &, const auto &) { return verificationStats(); });
-    add(M::Delete, "/admin/verification/cache",
-        [this](const auto &, const auto &) { return clearVerificationCache(); });
+    add(
+        M::Delete, "/admin/verification/cache",
+        [this](const auto &, const auto &) { return clearVerificationCache(); }, Role::Admin);
     add(M::Get, "/admin/bonus/stats", [this](const auto &, const auto &) { return bonusStats(); });
     add(M::Post, "/admin/bonus/calculate",
         [this](const auto &, const auto &) { return bonusCalculate(); });
@@ -225,6 +231,18 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &r, const auto &) { return addAllowedClient(r); });
     add(M::Delete, "/admin/whitelist/:prefix",
         [this](const auto &, const auto &p) { return removeAllowedClient(p[0]); });
+    add(
+        M::Get, "/admin/tokens", [this](const auto &, const auto &) { return listTokens(); },
+        Role::Admin);
+    add(
+        M::Post, "/admin/tokens", [this](const auto &r, const auto &) { return createToken(r); },
+        Role::Admin);
+    add(
+        M::Delete, "/admin/tokens/:id",
+        [this](const auto &, const auto &p) { return revokeToken(p[0]); }, Role::Admin);
+    add(
+        M::Get, "/admin/audit", [this](const auto &r, const auto &) { return listAudit(r); },
+        Role::Moderator);
     add(M::Get, "/admin/version", [](const auto &, const auto &) {
         return ApiReply{200,
                         QJsonObject{{QStringLiteral("api_version"), api::apiVersion},
@@ -239,13 +257,14 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         });
 }
 
-void AdminServer::add(
-    QHttpServerRequest::Method method, const char *path,
-    std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler)
+void AdminServer::add(QHttpServerRequest::Method method, const char *path, Handler handler,
+                      std::optional<Role> minRole)
 {
+    const Role least = minRole.value_or(
+        method == QHttpServerRequest::Method::Get ? Role::Readonly : Role::Moderator);
     m_routes.push_back({method,
                         QString::fromLatin1(path).split(QLatin1Char('/'), Qt::SkipEmptyParts),
-                        std::move(handler)});
+                        std::move(handler), least});
 }
 
 quint16 AdminServer::listen(const QHostAddress &address, quint16 port, QString *error)
@@ -275,7 +294,8 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
     const QByteArray auth = request.value("authorization");
     if (auth.size() > 7 && auth.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
         token = auth.mid(7).trimmed();
-    if (!m_tokens.verify(token)) {
+    const std::optional<TokenIdentity> who = m_tokens.verify(token);
+    if (!who) {
         send(apiError(
             401, "unauthorized",
             QStringLiteral("missing or invalid token: send Authorization: Bearer <token>")));
@@ -309,7 +329,16 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
         pathMatched = true;
         if (route.method != request.method())
             continue;
-        send(route.handler(request, params));
+        ApiReply reply;
+        if (who->role < route.minRole)
+            reply = apiError(403, "forbidden",
+                             QStringLiteral("the %1 token \"%2\" may not do this (needs %3)")
+                                 .arg(roleName(who->role), who->name, roleName(route.minRole)));
+        else
+            reply = route.handler(request, params);
+        if (request.method() != QHttpServerRequest::Method::Get)
+            recordAudit(request, *who, params, reply);
+        send(reply);
         return;
     }
     if (pathMatched)
@@ -1497,6 +1526,170 @@ ApiReply AdminServer::deleteCheat(const QString &id)
     if (s != DbStatus::Ok)
         return dbError(s, QStringLiteral("cheat flag"));
     return deletedReply(*cid);
+}
+
+// ---- tokens and the audit log ----
+
+namespace {
+api::TokenDto tokenDto(const core::AdminTokenRecord &t, const QString &secret = {})
+{
+    return api::TokenDto{t.id, t.name, t.role, t.createdAt, secret};
+}
+
+// A request body for the audit log: compact JSON with credentials replaced, bounded.
+QString auditSummary(const QByteArray &body, int maxChars)
+{
+    if (body.trimmed().isEmpty())
+        return {};
+    QJsonParseError pe{};
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
+    QString out;
+    if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+        out = QStringLiteral("(not a JSON object: %1 bytes)").arg(body.size());
+    } else {
+        QJsonObject o = doc.object();
+        for (const char *secret : {"passkey", "token", "secret"})
+            if (o.contains(QLatin1String(secret)))
+                o.insert(QLatin1String(secret), QStringLiteral("***"));
+        out = QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+    }
+    if (out.size() > maxChars)
+        out = out.left(maxChars - 1) + QChar(0x2026);
+    return out;
+}
+
+// ?since= and ?until=: ISO 8601 moments; 0 when absent, nothing when malformed.
+std::optional<std::int64_t> timeParameter(const QUrlQuery &q, const QString &key)
+{
+    if (!q.hasQueryItem(key))
+        return 0;
+    const QDateTime t =
+        QDateTime::fromString(q.queryItemValue(key, QUrl::FullyDecoded), Qt::ISODate);
+    if (!t.isValid())
+        return std::nullopt;
+    return t.toSecsSinceEpoch();
+}
+} // namespace
+
+void AdminServer::recordAudit(const QHttpServerRequest &r, const TokenIdentity &who,
+                              const QStringList &params, const ApiReply &reply)
+{
+    core::AuditEntry e;
+    e.at = QDateTime::currentSecsSinceEpoch();
+    e.token = who.name;
+    e.role = roleName(who.role);
+    e.ip = r.remoteAddress().toString();
+    switch (r.method()) {
+    case QHttpServerRequest::Method::Post:
+        e.method = QStringLiteral("POST");
+        break;
+    case QHttpServerRequest::Method::Put:
+        e.method = QStringLiteral("PUT");
+        break;
+    case QHttpServerRequest::Method::Delete:
+        e.method = QStringLiteral("DELETE");
+        break;
+    case QHttpServerRequest::Method::Patch:
+        e.method = QStringLiteral("PATCH");
+        break;
+    default:
+        e.method = QStringLiteral("OTHER");
+        break;
+    }
+    e.path = r.url().path();
+    // What the call named in its path, or else what it created.
+    e.target = params.join(QLatin1Char('/'));
+    if (e.target.isEmpty() && reply.status < 300) {
+        for (const char *key : {"id", "ip", "prefix"}) {
+            const QJsonValue v = reply.body.value(QLatin1String(key));
+            if (v.isDouble())
+                e.target = QString::number(v.toInteger());
+            else if (v.isString())
+                e.target = v.toString();
+            if (!e.target.isEmpty())
+                break;
+        }
+    }
+    e.status = reply.status;
+    e.summary = auditSummary(r.body(), m_settings.maxSummaryChars);
+    if (m_db.insertAudit(e) != DbStatus::Ok)
+        qWarning("admin: cannot write the audit entry for %s %s by %s", qPrintable(e.method),
+                 qPrintable(e.path), qPrintable(e.token));
+}
+
+ApiReply AdminServer::listTokens()
+{
+    const auto tokens = m_tokens.list();
+    if (!tokens.ok())
+        return dbError(tokens.status, QStringLiteral("tokens"), tokens.message);
+    QJsonArray items;
+    for (const auto &t : tokens.value)
+        items.append(tokenDto(t).toJson());
+    return {200, QJsonObject{{QStringLiteral("tokens"), items}}};
+}
+
+ApiReply AdminServer::createToken(const QHttpServerRequest &r)
+{
+    auto parsed = jsonBody(r, {QStringLiteral("name"), QStringLiteral("role")});
+    if (auto *e = std::get_if<ApiReply>(&parsed))
+        return *e;
+    const QJsonObject o = std::get<QJsonObject>(parsed);
+    const QString name = o.value(QStringLiteral("name")).toString();
+    if (!o.value(QStringLiteral("name")).isString() || !TokenStore::validName(name))
+        return apiError(422, "invalid_field",
+                        QStringLiteral("name must be 1 to 64 characters from [A-Za-z0-9._-]"));
+    const auto role = roleFromName(o.value(QStringLiteral("role")).toString());
+    if (!o.value(QStringLiteral("role")).isString() || !role)
+        return apiError(422, "invalid_field",
+                        QStringLiteral("role must be \"admin\", \"moderator\" or \"readonly\""));
+    const auto made = m_tokens.create(name, *role, QDateTime::currentSecsSinceEpoch());
+    if (!made.ok())
+        return dbError(made.status, QStringLiteral("a token named ") + name, made.message);
+    return {201, tokenDto(made.value.record, made.value.secret).toJson()};
+}
+
+ApiReply AdminServer::revokeToken(const QString &id)
+{
+    bool numeric = false;
+    const qint64 n = id.toLongLong(&numeric);
+    if (!numeric || n < 1)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("token id must be a positive integer"));
+    const auto revoked = m_tokens.revoke(id);
+    if (revoked.status == DbStatus::Conflict)
+        return apiError(409, "conflict", revoked.message);
+    if (!revoked.ok())
+        return dbError(revoked.status, QStringLiteral("token"), revoked.message);
+    return deletedReply(revoked.value.id);
+}
+
+ApiReply AdminServer::listAudit(const QHttpServerRequest &r)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    const QUrlQuery q = r.query();
+    core::AuditFilter filter;
+    filter.token = q.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded);
+    filter.target = q.queryItemValue(QStringLiteral("target"), QUrl::FullyDecoded);
+    const auto since = timeParameter(q, QStringLiteral("since"));
+    const auto until = timeParameter(q, QStringLiteral("until"));
+    if (!since || !until)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("since and until must be ISO 8601 times, "
+                                       "e.g. 2026-11-24T12:00:00Z"));
+    filter.since = *since;
+    filter.until = *until;
+    const auto entries = m_db.audit(filter, p.page);
+    const auto total = m_db.auditCount(filter);
+    if (!entries.ok() || !total.ok())
+        return dbError(DbStatus::Error, {}, entries.message + total.message);
+    QJsonArray items;
+    for (const auto &e : entries.value)
+        items.append(api::AuditEntryDto{e.id, e.at, e.token, e.role, e.ip, e.method, e.path,
+                                        e.target, e.status, e.summary}
+                         .toJson());
+    return pagedReply(QStringLiteral("entries"), items, total.value, p.page);
 }
 
 } // namespace sk::admin

@@ -15,6 +15,7 @@
 #include <QJsonObject>
 
 #include <functional>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -24,7 +25,8 @@ struct AdminSettings
 {
     int maxBodyBytes = 64 * 1024;
     int defaultPageSize = 100;
-    int maxPageSize = 1000; // bounds one reply; scripts page with offset
+    int maxPageSize = 1000;     // bounds one reply; scripts page with offset
+    int maxSummaryChars = 1024; // an audit entry keeps at most this much of a request body
 };
 
 // A handler's answer: status and JSON body. Errors use apiError().
@@ -49,15 +51,26 @@ public:
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
 
 private:
+    using Handler = std::function<ApiReply(const QHttpServerRequest &, const QStringList &)>;
     struct Route
     {
         QHttpServerRequest::Method method;
         QStringList pattern; // path segments; ":x" captures one segment
-        std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler;
+        Handler handler;
+        Role minRole; // the least role that may call it
     };
-    void add(QHttpServerRequest::Method method, const char *path,
-             std::function<ApiReply(const QHttpServerRequest &, const QStringList &)> handler);
+    // GET routes are open to every role, the others to moderators, unless `minRole` says.
+    void add(QHttpServerRequest::Method method, const char *path, Handler handler,
+             std::optional<Role> minRole = std::nullopt);
     void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // Records a mutating call (any method but GET) in the audit log.
+    void recordAudit(const QHttpServerRequest &r, const TokenIdentity &who,
+                     const QStringList &params, const ApiReply &reply);
+
+    ApiReply listTokens();
+    ApiReply createToken(const QHttpServerRequest &r);
+    ApiReply revokeToken(const QString &idOrName);
+    ApiReply listAudit(const QHttpServerRequest &r);
 
     ApiReply listUsers(const QHttpServerRequest &r);
     ApiReply createUser(const QHttpServerRequest &r);

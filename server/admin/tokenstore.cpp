@@ -33,22 +33,42 @@ QString TokenStore::generateSecret()
                raw.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
+std::optional<Role> roleFromName(QStringView name)
+{
+    if (name == QLatin1String("admin"))
+        return Role::Admin;
+    if (name == QLatin1String("moderator"))
+        return Role::Moderator;
+    if (name == QLatin1String("readonly"))
+        return Role::Readonly;
+    return std::nullopt;
+}
+
+QString roleName(Role role)
+{
+    switch (role) {
+    case Role::Admin:
+        return QStringLiteral("admin");
+    case Role::Moderator:
+        return QStringLiteral("moderator");
+    case Role::Readonly:
+        break;
+    }
+    return QStringLiteral("readonly");
+}
+
 bool TokenStore::load(const QByteArray &envToken, QString *generated, QString *error)
 {
-    auto stored = m_db.adminTokens();
-    if (!stored.ok()) {
-        *error = stored.message;
+    {
+        std::lock_guard lock(m_lock);
+        m_env.reset();
+        if (!envToken.isEmpty())
+            m_env = Entry{hash(envToken), {QStringLiteral("env"), Role::Admin}};
+    }
+    if (!reload(error))
         return false;
-    }
     std::lock_guard lock(m_lock);
-    m_entries.clear();
-    for (const auto &t : stored.value)
-        m_entries.push_back({t.hash, {t.name, t.role}});
-    if (!envToken.isEmpty()) {
-        m_entries.push_back({hash(envToken), {QStringLiteral("env"), QStringLiteral("admin")}});
-        return true;
-    }
-    if (!m_entries.empty())
+    if (m_env || !m_entries.empty())
         return true;
     const QString secret = generateSecret();
     const QByteArray h = hash(secret.toLatin1());
@@ -58,9 +78,97 @@ bool TokenStore::load(const QByteArray &envToken, QString *generated, QString *e
         *error = ins.message;
         return false;
     }
-    m_entries.push_back({h, {QStringLiteral("admin"), QStringLiteral("admin")}});
+    m_entries.push_back({h, {QStringLiteral("admin"), Role::Admin}});
     *generated = secret;
     return true;
+}
+
+bool TokenStore::reload(QString *error)
+{
+    auto stored = m_db.adminTokens();
+    if (!stored.ok()) {
+        *error = stored.message;
+        return false;
+    }
+    std::vector<Entry> entries;
+    for (const auto &t : stored.value) {
+        // A row with a role this version does not know grants nothing rather than too much.
+        if (const auto role = roleFromName(t.role))
+            entries.push_back({t.hash, {t.name, *role}});
+    }
+    std::lock_guard lock(m_lock);
+    m_entries = std::move(entries);
+    return true;
+}
+
+bool TokenStore::validName(const QString &name)
+{
+    if (name.isEmpty() || name.size() > 64)
+        return false;
+    for (const QChar c : name) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
+                        (u >= '0' && u <= '9') || u == '.' || u == '_' || u == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+core::DbResult<CreatedToken> TokenStore::create(const QString &name, Role role, std::int64_t now)
+{
+    CreatedToken made;
+    made.secret = generateSecret();
+    auto ins = m_db.insertAdminToken(name, roleName(role), hash(made.secret.toLatin1()), now);
+    if (!ins.ok())
+        return core::DbResult<CreatedToken>::fail(ins.status, ins.message);
+    made.record = ins.value;
+    QString err;
+    reload(&err); // the row is in; if this read fails the next periodic reload brings it
+    core::DbResult<CreatedToken> r;
+    r.value = std::move(made);
+    return r;
+}
+
+core::DbResult<core::AdminTokenRecord> TokenStore::revoke(const QString &idOrName)
+{
+    using R = core::DbResult<core::AdminTokenRecord>;
+    const auto stored = m_db.adminTokens();
+    if (!stored.ok())
+        return R::fail(stored.status, stored.message);
+    bool numeric = false;
+    const qint64 id = idOrName.toLongLong(&numeric);
+    const core::AdminTokenRecord *found = nullptr;
+    int admins = 0;
+    for (const auto &t : stored.value) {
+        if (t.role == QLatin1String("admin"))
+            ++admins;
+        if (numeric ? t.id == id : t.name == idOrName)
+            found = &t;
+    }
+    if (!found)
+        return R::fail(core::DbStatus::NotFound);
+    if (found->role == QLatin1String("admin") && admins == 1)
+        return R::fail(core::DbStatus::Conflict,
+                       QStringLiteral("the last admin token cannot be revoked; create another "
+                                      "admin token first"));
+    const core::DbStatus s = m_db.deleteAdminToken(found->id);
+    if (s != core::DbStatus::Ok)
+        return R::fail(s);
+    R r;
+    r.value = *found;
+    r.value.hash.clear();
+    QString err;
+    reload(&err); // as in create()
+    return r;
+}
+
+core::DbResult<std::vector<core::AdminTokenRecord>> TokenStore::list() const
+{
+    auto stored = m_db.adminTokens();
+    for (auto &t : stored.value)
+        t.hash.clear(); // never leaves the store
+    return stored;
 }
 
 std::optional<TokenIdentity> TokenStore::verify(QByteArrayView presented) const
@@ -70,11 +178,15 @@ std::optional<TokenIdentity> TokenStore::verify(QByteArrayView presented) const
     const QByteArray h = hash(presented);
     std::lock_guard lock(m_lock);
     std::optional<TokenIdentity> match;
-    for (const Entry &e : m_entries) {
+    const auto check = [&](const Entry &e) {
         if (e.hash.size() == h.size() &&
             sodium_memcmp(e.hash.constData(), h.constData(), static_cast<size_t>(h.size())) == 0)
             match = e.who;
-    }
+    };
+    for (const Entry &e : m_entries)
+        check(e);
+    if (m_env)
+        check(*m_env);
     return match;
 }
 

@@ -365,6 +365,10 @@ const std::vector<Field> &fields()
         t.push_back(intField("admin.max_body_bytes", 1024, 16 << 20,
                              "Largest admin request body (413 beyond).",
                              [](Config &c) -> int & { return c.adminMaxBodyBytes; }));
+        t.push_back(intField("admin.audit_keep_days", 1, 36500,
+                             "Days the audit log keeps each mutating admin call (older entries "
+                             "are deleted once an hour).",
+                             [](Config &c) -> int & { return c.auditKeepDays; }));
 
         t.push_back(stringField(
             "database.driver", "Database: \"sqlite\".",
@@ -687,6 +691,9 @@ QString helpText()
 {
     QString out = QStringLiteral(
         "Usage: swarmkeeperd [options]\n"
+        "       swarmkeeperd token create NAME [--role admin|moderator|readonly] [options]\n"
+        "       swarmkeeperd token list [options]\n"
+        "       swarmkeeperd token revoke NAME|ID [options]\n"
         "\n"
         "Private BitTorrent tracker: HTTP and UDP announce/scrape with passkeys, admin API.\n"
         "Settings come from built-in defaults, then the TOML file given with --config (or\n"
@@ -697,7 +704,11 @@ QString helpText()
         "  --set KEY=VALUE         set any key, e.g. --set tracker.announce_interval=900\n"
         "  --print-default-config  print every key with its default and documentation\n"
         "  --help, -h              this text\n"
-        "  --version               print the version\n");
+        "  --version               print the version\n"
+        "\n"
+        "Tokens: `token` manages admin API tokens in the database of the data directory\n"
+        "(the same options find it). A new token's secret is printed once; a running server\n"
+        "picks up new and revoked tokens within 5 seconds.\n");
     for (const FlagAlias &al : kAliases)
         out += QStringLiteral("  %1 VALUE%2same as --set %3=VALUE\n")
                    .arg(QLatin1String(al.flag))

@@ -12,8 +12,10 @@
 #include "server/net/workerpool.h"
 #include "server/peers/memorypeerstore.h"
 #include "server/storage/sqldatabase.h"
+#include "shared/api/dto.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QProcessEnvironment>
 #include <QSocketNotifier>
@@ -29,6 +31,9 @@
 #endif
 
 namespace sk::app {
+
+// How soon a token made or revoked with `swarmkeeperd token` takes effect in a running server.
+constexpr int kTokenReloadSeconds = 5;
 
 struct Server::Parts
 {
@@ -57,6 +62,8 @@ struct Server::Parts
     QTimer flusher;
     QTimer hnrTimer;
     QTimer bonusTimer;
+    QTimer tokenTimer; // reads the tokens again: `swarmkeeperd token` changes take effect
+    QTimer auditTimer; // drops audit entries past admin.audit_keep_days
     quint16 adminPort = 0;
     QString generatedToken;
 
@@ -199,6 +206,21 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         });
         p->bonusTimer.start(int(m_config.bonus.interval) * 1000);
     }
+    QObject::connect(&p->tokenTimer, &QTimer::timeout, [raw] {
+        QString err;
+        if (!raw->tokens->reload(&err))
+            qWarning("swarmkeeperd: cannot read admin tokens: %s", qPrintable(err));
+    });
+    p->tokenTimer.start(kTokenReloadSeconds * 1000);
+    const std::int64_t keep = std::int64_t(m_config.auditKeepDays) * 86400;
+    const auto pruneAudit = [raw, keep] {
+        const auto r = raw->db->pruneAudit(raw->clock.now() - keep);
+        if (!r.ok())
+            qWarning("swarmkeeperd: cannot prune the audit log: %s", qPrintable(r.message));
+    };
+    pruneAudit();
+    QObject::connect(&p->auditTimer, &QTimer::timeout, pruneAudit);
+    p->auditTimer.start(3600 * 1000);
     m_parts = std::move(p);
     return true;
 }
@@ -211,6 +233,8 @@ void Server::stop()
     m_parts->flusher.stop();
     m_parts->hnrTimer.stop();
     m_parts->bonusTimer.stop();
+    m_parts->tokenTimer.stop();
+    m_parts->auditTimer.stop();
     m_parts->workers->stop(); // no announce may run while the parts below go away
     if (m_parts->prober)
         m_parts->prober->stop();
@@ -271,6 +295,116 @@ void installSignalHandlers()
     std::signal(SIGPIPE, SIG_IGN);
 }
 
+namespace {
+
+// `swarmkeeperd token create NAME [--role ROLE] | list | revoke NAME|ID [options]`: manages
+// admin tokens in the database of the configured data directory, with or without a running
+// server (which reads the tokens again every kTokenReloadSeconds).
+int runTokenCommand(QStringList args, const QProcessEnvironment &env)
+{
+    const auto usage = [] {
+        std::fputs("usage: swarmkeeperd token create NAME [--role admin|moderator|readonly]\n"
+                   "       swarmkeeperd token list\n"
+                   "       swarmkeeperd token revoke NAME|ID\n"
+                   "  (plus --data-dir, --config or --set to find the database)\n",
+                   stderr);
+        return 2;
+    };
+    if (args.isEmpty())
+        return usage();
+    const QString verb = args.takeFirst();
+    QString role = QStringLiteral("admin");
+    QStringList words;
+    QStringList options;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (a == QLatin1String("--role") && i + 1 < args.size())
+            role = args[++i];
+        else if (a.startsWith(QLatin1String("--role=")))
+            role = a.mid(7);
+        else if (a.startsWith(QLatin1String("-"))) {
+            options << a;
+            if (!a.contains(QLatin1Char('=')) && i + 1 < args.size())
+                options << args[++i];
+        } else
+            words << a;
+    }
+    QString error;
+    const auto cl = parseCommandLine(options, env.toStringList(), &error);
+    if (!cl) {
+        std::fprintf(stderr, "swarmkeeperd token: %s\n", qPrintable(error));
+        return 2;
+    }
+    const bool create = verb == QLatin1String("create");
+    const bool revoke = verb == QLatin1String("revoke");
+    if ((create || revoke) ? words.size() != 1
+                           : (verb != QLatin1String("list") || !words.isEmpty()))
+        return usage();
+    const auto parsedRole = admin::roleFromName(role);
+    if (!parsedRole) {
+        std::fprintf(stderr, "swarmkeeperd token: unknown role %s\n", qPrintable(role));
+        return 2;
+    }
+    if (create && !admin::TokenStore::validName(words[0])) {
+        std::fputs("swarmkeeperd token: a name is 1 to 64 characters from [A-Za-z0-9._-]\n",
+                   stderr);
+        return 2;
+    }
+    if (!QDir().mkpath(cl->config.dataDir)) {
+        std::fprintf(stderr, "swarmkeeperd token: cannot create data directory %s\n",
+                     qPrintable(cl->config.dataDir));
+        return 1;
+    }
+    storage::StorageSettings ss;
+    ss.path = cl->config.databaseFile();
+    auto db = storage::SqlDatabase::open(ss, &error);
+    if (!db) {
+        std::fprintf(stderr, "swarmkeeperd token: %s\n", qPrintable(error));
+        return 1;
+    }
+    admin::TokenStore tokens(*db);
+    if (create) {
+        const auto made = tokens.create(words[0], *parsedRole, QDateTime::currentSecsSinceEpoch());
+        if (made.status == core::DbStatus::Conflict) {
+            std::fprintf(stderr, "swarmkeeperd token: a token named %s exists already\n",
+                         qPrintable(words[0]));
+            return 1;
+        }
+        if (!made.ok()) {
+            std::fprintf(stderr, "swarmkeeperd token: %s\n", qPrintable(made.message));
+            return 1;
+        }
+        std::printf("created %s token \"%s\" (id %lld); its secret, shown once:\n%s\n",
+                    qPrintable(role), qPrintable(words[0]),
+                    static_cast<long long>(made.value.record.id), qPrintable(made.value.secret));
+        return 0;
+    }
+    if (revoke) {
+        const auto gone = tokens.revoke(words[0]);
+        if (!gone.ok()) {
+            std::fprintf(stderr, "swarmkeeperd token: %s\n",
+                         gone.status == core::DbStatus::NotFound ? "no such token"
+                                                                 : qPrintable(gone.message));
+            return 1;
+        }
+        std::printf("revoked token \"%s\" (id %lld)\n", qPrintable(gone.value.name),
+                    static_cast<long long>(gone.value.id));
+        return 0;
+    }
+    const auto all = tokens.list();
+    if (!all.ok()) {
+        std::fprintf(stderr, "swarmkeeperd token: %s\n", qPrintable(all.message));
+        return 1;
+    }
+    std::printf("%-6s %-24s %-10s %s\n", "id", "name", "role", "created");
+    for (const auto &t : all.value)
+        std::printf("%-6lld %-24s %-10s %s\n", static_cast<long long>(t.id), qPrintable(t.name),
+                    qPrintable(t.role), qPrintable(api::isoTime(t.createdAt)));
+    return 0;
+}
+
+} // namespace
+
 int run(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
@@ -280,6 +414,8 @@ int run(int argc, char **argv)
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (!args.isEmpty() && args.first() == QLatin1String("token"))
+        return runTokenCommand(args.mid(1), env);
     QString error;
     const auto cl = parseCommandLine(args, env.toStringList(), &error);
     if (!cl) {

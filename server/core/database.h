@@ -115,6 +115,30 @@ struct AdminTokenRecord
     std::int64_t createdAt = 0;
 };
 
+// One mutating admin call.
+struct AuditEntry
+{
+    std::int64_t id = 0;
+    std::int64_t at = 0; // Unix seconds
+    QString token;       // the token's name
+    QString role;
+    QString ip;
+    QString method;
+    QString path;
+    QString target;
+    int status = 0;
+    QString summary;
+};
+
+// Empty fields and zero times filter nothing.
+struct AuditFilter
+{
+    QString token;
+    QString target;
+    std::int64_t since = 0; // at >= since
+    std::int64_t until = 0; // at < until
+};
+
 struct Page
 {
     std::int64_t offset = 0;
@@ -214,6 +238,13 @@ public:
     virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,
                                                         const QByteArray &hash,
                                                         std::int64_t createdAt) = 0;
+    virtual DbStatus deleteAdminToken(std::int64_t id) = 0; // NotFound: no such token
+
+    // The audit log, newest first; entries older than `before` go with pruneAudit.
+    virtual DbStatus insertAudit(const AuditEntry &entry) = 0;
+    virtual DbResult<std::vector<AuditEntry>> audit(const AuditFilter &filter, Page page) = 0;
+    virtual DbResult<std::int64_t> auditCount(const AuditFilter &filter) = 0;
+    virtual DbResult<std::int64_t> pruneAudit(std::int64_t before) = 0; // rows removed
 };
 
 } // namespace sk::core

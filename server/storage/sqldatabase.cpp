@@ -1205,4 +1205,112 @@ DbResult<core::AdminTokenRecord> SqlDatabase::insertAdminToken(const QString &na
     return r;
 }
 
+DbStatus SqlDatabase::deleteAdminToken(std::int64_t id)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        s = changeOne(db, QStringLiteral("DELETE FROM admin_tokens WHERE id = ?"), {qlonglong(id)})
+                .status;
+    });
+    return s;
+}
+
+// ---- audit log ----
+
+namespace {
+const QString kAuditFilter =
+    QStringLiteral("WHERE (? = '' OR token = ?) AND (? = '' OR target = ?) "
+                   "AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?) ");
+
+QVariantList auditValues(const core::AuditFilter &f)
+{
+    const QString token = f.token.isNull() ? QStringLiteral("") : f.token;
+    const QString target = f.target.isNull() ? QStringLiteral("") : f.target;
+    return {token,
+            token,
+            target,
+            target,
+            qlonglong(f.since),
+            qlonglong(f.since),
+            qlonglong(f.until),
+            qlonglong(f.until)};
+}
+
+QString notNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+} // namespace
+
+DbStatus SqlDatabase::insertAudit(const core::AuditEntry &e)
+{
+    DbStatus s = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (!execBound(
+                q,
+                QStringLiteral("INSERT INTO audit_log (at, token, role, ip, method, path, "
+                               "target, status, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                {qlonglong(e.at), notNull(e.token), notNull(e.role), notNull(e.ip),
+                 notNull(e.method), notNull(e.path), notNull(e.target), e.status,
+                 notNull(e.summary)}))
+            s = failed<bool>(q).status;
+    });
+    return s;
+}
+
+DbResult<std::vector<core::AuditEntry>> SqlDatabase::audit(const core::AuditFilter &filter,
+                                                           core::Page page)
+{
+    DbResult<std::vector<core::AuditEntry>> r;
+    run([&](QSqlDatabase &db) {
+        r = selectAll<core::AuditEntry>(
+            db,
+            QStringLiteral("SELECT id, at, token, role, ip, method, path, target, status, summary "
+                           "FROM audit_log ") +
+                kAuditFilter + QStringLiteral("ORDER BY id DESC LIMIT ? OFFSET ?"),
+            auditValues(filter) + pageValues(page), [](const QSqlQuery &q) {
+                core::AuditEntry e;
+                e.id = q.value(0).toLongLong();
+                e.at = q.value(1).toLongLong();
+                e.token = q.value(2).toString();
+                e.role = q.value(3).toString();
+                e.ip = q.value(4).toString();
+                e.method = q.value(5).toString();
+                e.path = q.value(6).toString();
+                e.target = q.value(7).toString();
+                e.status = q.value(8).toInt();
+                e.summary = q.value(9).toString();
+                return e;
+            });
+    });
+    return r;
+}
+
+DbResult<std::int64_t> SqlDatabase::auditCount(const core::AuditFilter &filter)
+{
+    DbResult<std::int64_t> r;
+    run([&](QSqlDatabase &db) {
+        r = selectOne<std::int64_t>(
+            db, QStringLiteral("SELECT COUNT(*) FROM audit_log ") + kAuditFilter,
+            auditValues(filter), [](const QSqlQuery &q) { return q.value(0).toLongLong(); });
+    });
+    return r;
+}
+
+DbResult<std::int64_t> SqlDatabase::pruneAudit(std::int64_t before)
+{
+    DbResult<std::int64_t> r;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (!execBound(q, QStringLiteral("DELETE FROM audit_log WHERE at < ?"),
+                       {qlonglong(before)})) {
+            r = failed<std::int64_t>(q);
+            return;
+        }
+        r.value = q.numRowsAffected();
+    });
+    return r;
+}
+
 } // namespace sk::storage

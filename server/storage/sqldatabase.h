@@ -103,6 +103,12 @@ public:
                                                             const QString &role,
                                                             const QByteArray &hash,
                                                             std::int64_t createdAt) override;
+    core::DbStatus deleteAdminToken(std::int64_t id) override;
+    core::DbStatus insertAudit(const core::AuditEntry &entry) override;
+    core::DbResult<std::vector<core::AuditEntry>> audit(const core::AuditFilter &filter,
+                                                        core::Page page) override;
+    core::DbResult<std::int64_t> auditCount(const core::AuditFilter &filter) override;
+    core::DbResult<std::int64_t> pruneAudit(std::int64_t before) override;
 
 private:
     SqlDatabase();

@@ -327,4 +327,61 @@ std::optional<AllowedClientDto> AllowedClientDto::fromJson(const QJsonObject &o)
                             parseIso(o.value(QStringLiteral("created_at")))};
 }
 
+QJsonObject TokenDto::toJson() const
+{
+    QJsonObject o{
+        {QStringLiteral("id"), qint64(id)},
+        {QStringLiteral("name"), name},
+        {QStringLiteral("role"), role},
+        {QStringLiteral("created_at"), isoTime(createdAt)},
+    };
+    if (!secret.isEmpty())
+        o.insert(QStringLiteral("token"), secret);
+    return o;
+}
+
+std::optional<TokenDto> TokenDto::fromJson(const QJsonObject &o)
+{
+    if (!o.value(QStringLiteral("id")).isDouble() || !o.value(QStringLiteral("name")).isString() ||
+        !o.value(QStringLiteral("role")).isString())
+        return std::nullopt;
+    TokenDto t;
+    t.id = o.value(QStringLiteral("id")).toInteger();
+    t.name = o.value(QStringLiteral("name")).toString();
+    t.role = o.value(QStringLiteral("role")).toString();
+    t.createdAt = parseIso(o.value(QStringLiteral("created_at")));
+    t.secret = o.value(QStringLiteral("token")).toString();
+    return t;
+}
+
+QJsonObject AuditEntryDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("id"), qint64(id)}, {QStringLiteral("at"), isoTime(at)},
+        {QStringLiteral("token"), token},   {QStringLiteral("role"), role},
+        {QStringLiteral("ip"), ip},         {QStringLiteral("method"), method},
+        {QStringLiteral("path"), path},     {QStringLiteral("target"), target},
+        {QStringLiteral("status"), status}, {QStringLiteral("summary"), summary},
+    };
+}
+
+std::optional<AuditEntryDto> AuditEntryDto::fromJson(const QJsonObject &o)
+{
+    if (!o.value(QStringLiteral("id")).isDouble() || !o.value(QStringLiteral("at")).isString() ||
+        !o.value(QStringLiteral("method")).isString())
+        return std::nullopt;
+    AuditEntryDto e;
+    e.id = o.value(QStringLiteral("id")).toInteger();
+    e.at = parseIso(o.value(QStringLiteral("at")));
+    e.token = o.value(QStringLiteral("token")).toString();
+    e.role = o.value(QStringLiteral("role")).toString();
+    e.ip = o.value(QStringLiteral("ip")).toString();
+    e.method = o.value(QStringLiteral("method")).toString();
+    e.path = o.value(QStringLiteral("path")).toString();
+    e.target = o.value(QStringLiteral("target")).toString();
+    e.status = o.value(QStringLiteral("status")).toInt();
+    e.summary = o.value(QStringLiteral("summary")).toString();
+    return e;
+}
+
 } // namespace sk::api

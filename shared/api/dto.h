@@ -144,4 +144,36 @@ struct AllowedClientDto
     static std::optional<AllowedClientDto> fromJson(const QJsonObject &o);
 };
 
+// An admin API token as listed: never its secret, which only the reply that created it holds
+// (`token`, present then and only then).
+struct TokenDto
+{
+    std::int64_t id = 0;
+    QString name;
+    QString role; // "admin", "moderator" or "readonly"
+    std::int64_t createdAt = 0;
+    QString secret; // empty except in the reply to its creation
+
+    QJsonObject toJson() const;
+    static std::optional<TokenDto> fromJson(const QJsonObject &o);
+};
+
+// One mutating admin call in the audit log.
+struct AuditEntryDto
+{
+    std::int64_t id = 0;
+    std::int64_t at = 0;
+    QString token; // the token's name
+    QString role;
+    QString ip;
+    QString method;
+    QString path;
+    QString target;  // what the call named or created; empty if nothing
+    int status = 0;  // the HTTP status it was answered with
+    QString summary; // the request body as compact JSON, secrets replaced by "***"
+
+    QJsonObject toJson() const;
+    static std::optional<AuditEntryDto> fromJson(const QJsonObject &o);
+};
+
 } // namespace sk::api
