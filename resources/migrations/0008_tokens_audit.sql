@@ -1,6 +1,5 @@
--- 0008: named admin tokens with roles (admin, moderator, readonly), and the audit log of every
--- mutating admin call: who (the token's name), what, when, from where, and how it ended.
-CREATE UNIQUE INDEX admin_tokens_name ON admin_tokens (name);
+-- 0008: the audit log of every mutating admin call: who (the token's name, unique since 0001),
+-- what, when, from where, and how it ended.
 
 CREATE TABLE audit_log (
     id INTEGER PRIMARY KEY,

@@ -98,6 +98,26 @@ std::optional<qint64> durationValue(const QJsonValue &v)
     return static_cast<qint64>(d);
 }
 
+// A passkey is a user's announce credential: readonly tokens (dashboards, scripts) never see
+// one, in a user object or in the objects of a list.
+void hidePasskeys(QJsonObject &body)
+{
+    body.remove(QStringLiteral("passkey"));
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (!it.value().isArray())
+            continue;
+        QJsonArray items = it.value().toArray();
+        for (auto item = items.begin(); item != items.end(); ++item) {
+            QJsonObject o = item->toObject();
+            if (o.contains(QStringLiteral("passkey"))) {
+                o.remove(QStringLiteral("passkey"));
+                *item = o;
+            }
+        }
+        it.value() = items;
+    }
+}
+
 ApiReply badDuration()
 {
     return apiError(
@@ -336,6 +356,8 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
                                  .arg(roleName(who->role), who->name, roleName(route.minRole)));
         else
             reply = route.handler(request, params);
+        if (who->role == Role::Readonly)
+            hidePasskeys(reply.body);
         if (request.method() != QHttpServerRequest::Method::Get)
             recordAudit(request, *who, params, reply);
         send(reply);
@@ -1558,15 +1580,17 @@ QString auditSummary(const QByteArray &body, int maxChars)
     return out;
 }
 
-// ?since= and ?until=: ISO 8601 moments; 0 when absent, nothing when malformed.
+// ?since= and ?until=: ISO 8601 moments; 0 when absent or empty, nothing when malformed.
 std::optional<std::int64_t> timeParameter(const QUrlQuery &q, const QString &key)
 {
-    if (!q.hasQueryItem(key))
+    const QString text = q.queryItemValue(key, QUrl::FullyDecoded);
+    if (text.isEmpty())
         return 0;
-    const QDateTime t =
-        QDateTime::fromString(q.queryItemValue(key, QUrl::FullyDecoded), Qt::ISODate);
+    QDateTime t = QDateTime::fromString(text, Qt::ISODate);
     if (!t.isValid())
         return std::nullopt;
+    if (t.timeSpec() == Qt::LocalTime)
+        t.setTimeSpec(Qt::UTC); // no offset given: UTC, as every time the API shows
     return t.toSecsSinceEpoch();
 }
 } // namespace
@@ -1597,15 +1621,16 @@ void AdminServer::recordAudit(const QHttpServerRequest &r, const TokenIdentity &
         break;
     }
     e.path = r.url().path();
-    // What the call named in its path, or else what it created.
-    e.target = params.join(QLatin1Char('/'));
+    // What the call changed or created: the id in a successful reply (a torrent named by its
+    // info_hash is logged by its id), else what the path named, else the reply's address or
+    // prefix.
+    if (reply.status < 300 && reply.body.value(QStringLiteral("id")).isDouble())
+        e.target = QString::number(reply.body.value(QStringLiteral("id")).toInteger());
+    else
+        e.target = params.join(QLatin1Char('/'));
     if (e.target.isEmpty() && reply.status < 300) {
-        for (const char *key : {"id", "ip", "prefix"}) {
-            const QJsonValue v = reply.body.value(QLatin1String(key));
-            if (v.isDouble())
-                e.target = QString::number(v.toInteger());
-            else if (v.isString())
-                e.target = v.toString();
+        for (const char *key : {"ip", "prefix"}) {
+            e.target = reply.body.value(QLatin1String(key)).toString();
             if (!e.target.isEmpty())
                 break;
         }

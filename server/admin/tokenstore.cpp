@@ -103,16 +103,19 @@ bool TokenStore::reload(QString *error)
 
 bool TokenStore::validName(const QString &name)
 {
-    if (name.isEmpty() || name.size() > 64)
+    // "env" is the environment's token; all digits would read as an id in `token revoke`.
+    if (name.isEmpty() || name.size() > 64 || name == QLatin1String("env"))
         return false;
+    bool digitsOnly = true;
     for (const QChar c : name) {
+        digitsOnly = digitsOnly && c.isDigit();
         const char16_t u = c.unicode();
         const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
                         (u >= '0' && u <= '9') || u == '.' || u == '_' || u == '-';
         if (!ok)
             return false;
     }
-    return true;
+    return !digitsOnly;
 }
 
 core::DbResult<CreatedToken> TokenStore::create(const QString &name, Role role, std::int64_t now)
@@ -139,20 +142,18 @@ core::DbResult<core::AdminTokenRecord> TokenStore::revoke(const QString &idOrNam
     bool numeric = false;
     const qint64 id = idOrName.toLongLong(&numeric);
     const core::AdminTokenRecord *found = nullptr;
-    int admins = 0;
     for (const auto &t : stored.value) {
-        if (t.role == QLatin1String("admin"))
-            ++admins;
         if (numeric ? t.id == id : t.name == idOrName)
             found = &t;
     }
     if (!found)
         return R::fail(core::DbStatus::NotFound);
-    if (found->role == QLatin1String("admin") && admins == 1)
-        return R::fail(core::DbStatus::Conflict,
-                       QStringLiteral("the last admin token cannot be revoked; create another "
-                                      "admin token first"));
+    // The last-admin rule is checked by the DELETE itself, so that two revokes at once (the
+    // server and the command line) cannot both pass it.
     const core::DbStatus s = m_db.deleteAdminToken(found->id);
+    if (s == core::DbStatus::Conflict)
+        return R::fail(s, QStringLiteral("the last admin token cannot be revoked; create another "
+                                         "admin token first"));
     if (s != core::DbStatus::Ok)
         return R::fail(s);
     R r;

@@ -55,7 +55,7 @@ public:
     // or revoked with `swarmkeeperd token` on the same database take effect).
     bool reload(QString *error);
 
-    // Token names: 1 to 64 characters from [A-Za-z0-9._-].
+    // Token names: 1 to 64 characters from [A-Za-z0-9._-], not all digits, not "env".
     static bool validName(const QString &name);
     // A new token. Conflict: the name is taken; Error: the database failed (`error` says why).
     core::DbResult<CreatedToken> create(const QString &name, Role role, std::int64_t now);

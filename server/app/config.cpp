@@ -691,7 +691,7 @@ QString helpText()
 {
     QString out = QStringLiteral(
         "Usage: swarmkeeperd [options]\n"
-        "       swarmkeeperd token create NAME [--role admin|moderator|readonly] [options]\n"
+        "       swarmkeeperd token create NAME --role admin|moderator|readonly [options]\n"
         "       swarmkeeperd token list [options]\n"
         "       swarmkeeperd token revoke NAME|ID [options]\n"
         "\n"

@@ -17,6 +17,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QFileInfo>
 #include <QProcessEnvironment>
 #include <QSocketNotifier>
 #include <QThread>
@@ -297,13 +298,13 @@ void installSignalHandlers()
 
 namespace {
 
-// `swarmkeeperd token create NAME [--role ROLE] | list | revoke NAME|ID [options]`: manages
+// `swarmkeeperd token create NAME --role ROLE | list | revoke NAME|ID [options]`: manages
 // admin tokens in the database of the configured data directory, with or without a running
 // server (which reads the tokens again every kTokenReloadSeconds).
 int runTokenCommand(QStringList args, const QProcessEnvironment &env)
 {
     const auto usage = [] {
-        std::fputs("usage: swarmkeeperd token create NAME [--role admin|moderator|readonly]\n"
+        std::fputs("usage: swarmkeeperd token create NAME --role admin|moderator|readonly\n"
                    "       swarmkeeperd token list\n"
                    "       swarmkeeperd token revoke NAME|ID\n"
                    "  (plus --data-dir, --config or --set to find the database)\n",
@@ -313,11 +314,15 @@ int runTokenCommand(QStringList args, const QProcessEnvironment &env)
     if (args.isEmpty())
         return usage();
     const QString verb = args.takeFirst();
-    QString role = QStringLiteral("admin");
+    QString role;
     QStringList words;
     QStringList options;
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
+        if (a == QLatin1String("-h") || a == QLatin1String("--help") ||
+            a == QLatin1String("--version") || a == QLatin1String("--print-default-config"))
+            return usage(); // none of them mean anything here; never act on the defaults
+        // Every other option (--config, --set, --data-dir and the like) takes a value.
         if (a == QLatin1String("--role") && i + 1 < args.size())
             role = args[++i];
         else if (a.startsWith(QLatin1String("--role=")))
@@ -340,15 +345,27 @@ int runTokenCommand(QStringList args, const QProcessEnvironment &env)
     if ((create || revoke) ? words.size() != 1
                            : (verb != QLatin1String("list") || !words.isEmpty()))
         return usage();
-    const auto parsedRole = admin::roleFromName(role);
+    if (create && role.isEmpty()) {
+        std::fputs("swarmkeeperd token: create needs --role admin|moderator|readonly\n", stderr);
+        return 2;
+    }
+    const auto parsedRole = admin::roleFromName(create ? role : QStringLiteral("readonly"));
     if (!parsedRole) {
         std::fprintf(stderr, "swarmkeeperd token: unknown role %s\n", qPrintable(role));
         return 2;
     }
     if (create && !admin::TokenStore::validName(words[0])) {
-        std::fputs("swarmkeeperd token: a name is 1 to 64 characters from [A-Za-z0-9._-]\n",
+        std::fputs("swarmkeeperd token: a name is 1 to 64 characters from [A-Za-z0-9._-], not "
+                   "all digits and not \"env\"\n",
                    stderr);
         return 2;
+    }
+    // Only `create` may make the database (tokens before the first start); a mistyped data
+    // directory must not look like an empty token list or a missing token.
+    if (!create && !QFileInfo::exists(cl->config.databaseFile())) {
+        std::fprintf(stderr, "swarmkeeperd token: no database at %s (see --data-dir)\n",
+                     qPrintable(cl->config.databaseFile()));
+        return 1;
     }
     if (!QDir().mkpath(cl->config.dataDir)) {
         std::fprintf(stderr, "swarmkeeperd token: cannot create data directory %s\n",
@@ -374,9 +391,11 @@ int runTokenCommand(QStringList args, const QProcessEnvironment &env)
             std::fprintf(stderr, "swarmkeeperd token: %s\n", qPrintable(made.message));
             return 1;
         }
-        std::printf("created %s token \"%s\" (id %lld); its secret, shown once:\n%s\n",
+        std::printf("created %s token \"%s\" (id %lld) in %s; its secret, shown once:\n%s\n",
                     qPrintable(role), qPrintable(words[0]),
-                    static_cast<long long>(made.value.record.id), qPrintable(made.value.secret));
+                    static_cast<long long>(made.value.record.id),
+                    qPrintable(QFileInfo(cl->config.databaseFile()).absoluteFilePath()),
+                    qPrintable(made.value.secret));
         return 0;
     }
     if (revoke) {

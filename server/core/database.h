@@ -238,7 +238,8 @@ public:
     virtual DbResult<AdminTokenRecord> insertAdminToken(const QString &name, const QString &role,
                                                         const QByteArray &hash,
                                                         std::int64_t createdAt) = 0;
-    virtual DbStatus deleteAdminToken(std::int64_t id) = 0; // NotFound: no such token
+    // NotFound: no such token; Conflict: it is the last admin token (checked in the statement).
+    virtual DbStatus deleteAdminToken(std::int64_t id) = 0;
 
     // The audit log, newest first; entries older than `before` go with pruneAudit.
     virtual DbStatus insertAudit(const AuditEntry &entry) = 0;

@@ -1209,8 +1209,17 @@ DbStatus SqlDatabase::deleteAdminToken(std::int64_t id)
 {
     DbStatus s = DbStatus::Ok;
     run([&](QSqlDatabase &db) {
-        s = changeOne(db, QStringLiteral("DELETE FROM admin_tokens WHERE id = ?"), {qlonglong(id)})
+        s = changeOne(db,
+                      QStringLiteral("DELETE FROM admin_tokens WHERE id = ? AND (role <> 'admin' "
+                                     "OR (SELECT COUNT(*) FROM admin_tokens WHERE role = 'admin') "
+                                     "> 1)"),
+                      {qlonglong(id)})
                 .status;
+        if (s == DbStatus::NotFound &&
+            selectOne<int>(db, QStringLiteral("SELECT 1 FROM admin_tokens WHERE id = ?"),
+                           {qlonglong(id)}, [](const QSqlQuery &) { return 1; })
+                .ok())
+            s = DbStatus::Conflict; // it exists: the last admin token
     });
     return s;
 }

@@ -93,6 +93,9 @@ private Q_SLOTS:
         QTest::newRow("space") << "a b" << false;
         QTest::newRow("slash") << "a/b" << false;
         QTest::newRow("non-ascii") << QStringLiteral("\u00e9") << false;
+        QTest::newRow("all digits") << "123" << false; // would read as an id
+        QTest::newRow("digits and a letter") << "123a" << true;
+        QTest::newRow("env") << "env" << false; // the environment's token
     }
     void tokenNames()
     {

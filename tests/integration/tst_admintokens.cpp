@@ -10,6 +10,7 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace sk;
@@ -24,6 +25,7 @@ private Q_SLOTS:
     void tokenRequests();
     void roles_data();
     void roles();
+    void readonlySeesNoPasskeys();
     void auditLog();
     void commandLine();
     void secretsNotStored();
@@ -155,6 +157,8 @@ void TestAdminTokens::roles_data()
         << QByteArray(R"({"name":"sneaky","role":"admin"})") << 403;
     QTest::newRow("moderator may not flush")
         << "t-moderator" << post << "/admin/stats/flush" << QByteArray() << 403;
+    QTest::newRow("moderator may not reset rate limits")
+        << "t-moderator" << del << "/admin/ratelimits/127.0.0.1" << QByteArray() << 403;
     QTest::newRow("moderator may not clear the verification cache")
         << "t-moderator" << del << "/admin/verification/cache" << QByteArray() << 403;
     QTest::newRow("admin lists tokens")
@@ -189,6 +193,24 @@ void TestAdminTokens::roles()
                     .toString()
                     .contains(token));
     }
+}
+
+// A passkey is an announce credential: readonly tokens never see one.
+void TestAdminTokens::readonlySeesNoPasskeys()
+{
+    const QString path = QStringLiteral("/admin/users/%1").arg(m_user);
+    const auto ro = m_server.adminRequest("GET", path, {}, secretOf(QStringLiteral("t-readonly")));
+    QCOMPARE(ro.status, 200);
+    QCOMPARE(ro.json.value(QStringLiteral("name")).toString(), QStringLiteral("target"));
+    QVERIFY(!ro.json.contains(QStringLiteral("passkey")));
+    const auto list = m_server.adminRequest("GET", QStringLiteral("/admin/users"), {},
+                                            secretOf(QStringLiteral("t-readonly")));
+    QVERIFY(!list.json.value(QStringLiteral("users")).toArray().isEmpty());
+    for (const auto &v : list.json.value(QStringLiteral("users")).toArray())
+        QVERIFY(!v.toObject().contains(QStringLiteral("passkey")));
+    const auto mod =
+        m_server.adminRequest("GET", path, {}, secretOf(QStringLiteral("t-moderator")));
+    QCOMPARE(mod.json.value(QStringLiteral("passkey")).toString().size(), 32);
 }
 
 void TestAdminTokens::auditLog()
@@ -234,15 +256,18 @@ void TestAdminTokens::auditLog()
             sawRefusal = o.value(QStringLiteral("status")).toInt() == 403;
     }
     QVERIFY(sawRefusal);
-    // The token made in initTestCase: its secret is not in the summary.
-    const QJsonArray tokens =
-        audit(QStringLiteral("?target=") + QString::number(m_ids.value(QStringLiteral("t-admin"))));
-    QVERIFY(!tokens.isEmpty());
-    for (const auto &v : tokens)
-        QVERIFY(!v.toObject()
-                     .value(QStringLiteral("summary"))
-                     .toString()
-                     .contains(QStringLiteral("sk_")));
+    // Secrets in a request body are replaced, also when the call fails.
+    QCOMPARE(m_server
+                 .adminJson("POST", QStringLiteral("/admin/tokens"),
+                            R"({"name":"x","role":"admin","secret":"hunter2-secret"})")
+                 .status,
+             422);
+    const QJsonObject failed = audit(QStringLiteral("?token=env")).first().toObject();
+    QCOMPARE(failed.value(QStringLiteral("status")).toInt(), 422);
+    QCOMPARE(failed.value(QStringLiteral("path")).toString(), QStringLiteral("/admin/tokens"));
+    const QString hidden = failed.value(QStringLiteral("summary")).toString();
+    QVERIFY2(hidden.contains(QStringLiteral("\"secret\":\"***\"")), qPrintable(hidden));
+    QVERIFY2(!hidden.contains(QStringLiteral("hunter2")), qPrintable(hidden));
 
     // Time filters and paging.
     const QString since = QDateTime::fromSecsSinceEpoch(before, Qt::UTC).toString(Qt::ISODate);
@@ -291,10 +316,24 @@ void TestAdminTokens::commandLine()
           QStringList{QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("x y")},
           QStringList{QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("x"),
                       QStringLiteral("--role"), QStringLiteral("root")},
-          QStringList{QStringLiteral("token"), QStringLiteral("frobnicate")}})
+          QStringList{QStringLiteral("token"), QStringLiteral("frobnicate")},
+          QStringList{QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("norole")},
+          QStringList{QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("123"),
+                      QStringLiteral("--role"), QStringLiteral("readonly")},
+          QStringList{QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("h"),
+                      QStringLiteral("--role"), QStringLiteral("admin"), QStringLiteral("--help")}})
         QCOMPARE(TrackerProcess::run(bad + dataDir, env).exitCode, 2);
+    // A data directory without a database: nothing to list or revoke, and none is made.
+    QTemporaryDir empty;
+    const QStringList elsewhere{QStringLiteral("--data-dir"), empty.path()};
+    const auto none = TrackerProcess::run(
+        QStringList{QStringLiteral("token"), QStringLiteral("list")} + elsewhere, env);
+    QCOMPARE(none.exitCode, 1);
+    QVERIFY(none.standardError.contains("no database"));
+    QVERIFY(QDir(empty.path()).isEmpty());
     const auto taken = TrackerProcess::run(
-        QStringList{QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("cli-bot")} +
+        QStringList{QStringLiteral("token"), QStringLiteral("create"), QStringLiteral("cli-bot"),
+                    QStringLiteral("--role"), QStringLiteral("admin")} +
             dataDir,
         env);
     QCOMPARE(taken.exitCode, 1);
