@@ -1603,23 +1603,11 @@ void AdminServer::recordAudit(const QHttpServerRequest &r, const TokenIdentity &
     e.token = who.name;
     e.role = roleName(who.role);
     e.ip = r.remoteAddress().toString();
-    switch (r.method()) {
-    case QHttpServerRequest::Method::Post:
-        e.method = QStringLiteral("POST");
-        break;
-    case QHttpServerRequest::Method::Put:
-        e.method = QStringLiteral("PUT");
-        break;
-    case QHttpServerRequest::Method::Delete:
-        e.method = QStringLiteral("DELETE");
-        break;
-    case QHttpServerRequest::Method::Patch:
-        e.method = QStringLiteral("PATCH");
-        break;
-    default:
-        e.method = QStringLiteral("OTHER");
-        break;
-    }
+    // Routes take GET, POST, PUT and DELETE, and GET is never recorded.
+    using M = QHttpServerRequest::Method;
+    e.method = r.method() == M::Post  ? QStringLiteral("POST")
+               : r.method() == M::Put ? QStringLiteral("PUT")
+                                      : QStringLiteral("DELETE");
     e.path = r.url().path();
     // What the call changed or created: the id in a successful reply (a torrent named by its
     // info_hash is logged by its id), else what the path named, else the reply's address or
@@ -1675,12 +1663,11 @@ ApiReply AdminServer::createToken(const QHttpServerRequest &r)
 
 ApiReply AdminServer::revokeToken(const QString &id)
 {
-    bool numeric = false;
-    const qint64 n = id.toLongLong(&numeric);
-    if (!numeric || n < 1)
+    const auto tid = parseRowId(id);
+    if (!tid)
         return apiError(400, "invalid_parameter",
                         QStringLiteral("token id must be a positive integer"));
-    const auto revoked = m_tokens.revoke(id);
+    const auto revoked = m_tokens.revoke(QString::number(*tid));
     if (revoked.status == DbStatus::Conflict)
         return apiError(409, "conflict", revoked.message);
     if (!revoked.ok())

@@ -1231,10 +1231,15 @@ const QString kAuditFilter =
     QStringLiteral("WHERE (? = '' OR token = ?) AND (? = '' OR target = ?) "
                    "AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?) ");
 
+QString notNull(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
 QVariantList auditValues(const core::AuditFilter &f)
 {
-    const QString token = f.token.isNull() ? QStringLiteral("") : f.token;
-    const QString target = f.target.isNull() ? QStringLiteral("") : f.target;
+    const QString token = notNull(f.token);
+    const QString target = notNull(f.target);
     return {token,
             token,
             target,
@@ -1243,11 +1248,6 @@ QVariantList auditValues(const core::AuditFilter &f)
             qlonglong(f.since),
             qlonglong(f.until),
             qlonglong(f.until)};
-}
-
-QString notNull(const QString &s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
 }
 } // namespace
 
