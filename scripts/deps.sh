@@ -5,7 +5,7 @@ what="${1:-run}"
 build=(build-essential cmake ninja-build pkg-config ca-certificates
        qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev
        libtomlplusplus-dev libsodium-dev)
-test=(curl python3 python3-libtorrent aria2 transmission-cli)
+test=(curl python3 python3-libtorrent aria2 transmission-cli prometheus)
 bench=(opentracker wrk gcc python3 curl)
 fuzz=(clang libclang-rt-14-dev)
 pkgs=("${build[@]}")

@@ -131,13 +131,22 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
                          core::AnnounceService &service, TokenStore &tokens,
                          core::StatsWriter &stats, core::AccessControl &access,
                          core::HitAndRun &hnr, core::Bonus &bonus, core::RateLimiter &limiter,
-                         core::ReachabilityCache &reach, const AdminSettings &settings)
+                         core::ReachabilityCache &reach, Monitor &monitor,
+                         const AdminSettings &settings)
     : m_directory(directory), m_db(db), m_peers(peers), m_service(service), m_tokens(tokens),
       m_stats(stats), m_access(access), m_hnr(hnr), m_bonus(bonus), m_limiter(limiter),
-      m_reach(reach), m_settings(settings)
+      m_reach(reach), m_monitor(monitor), m_settings(settings)
 {
     using M = QHttpServerRequest::Method;
-    add(M::Get, "/admin/users", [this](const auto &r, const auto &) { return listUsers(r); });
+    add(M::Get, "/admin/stats", [this](const auto &, const auto &) { return trackerStats(); });
+    add(M::Get, "/admin/swarms", [this](const auto &r, const auto &) { return listSwarms(r); });
+    add(M::Get, "/admin/users",
+        [this](const auto &r, const auto &) { return listUsers(r, false); });
+    add(M::Get, "/admin/users/search",
+        [this](const auto &r, const auto &) { return listUsers(r, true); });
+    add(
+        M::Get, "/admin/users/passkey/:pk",
+        [this](const auto &, const auto &p) { return userByPasskey(p[0]); }, Role::Moderator);
     add(M::Post, "/admin/users", [this](const auto &r, const auto &) { return createUser(r); });
     add(M::Get, "/admin/users/:id", [this](const auto &, const auto &p) { return getUser(p[0]); });
     add(M::Delete, "/admin/users/:id",
@@ -314,7 +323,15 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
     const QByteArray auth = request.value("authorization");
     if (auth.size() > 7 && auth.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
         token = auth.mid(7).trimmed();
+    const bool metrics = request.url().path() == QLatin1String("/metrics");
     const std::optional<TokenIdentity> who = m_tokens.verify(token);
+    if (metrics && (who || !m_settings.metricsRequireToken)) {
+        if (request.method() != QHttpServerRequest::Method::Get)
+            send(apiError(405, "method_not_allowed", QStringLiteral("/metrics takes GET only")));
+        else
+            responder.write(m_monitor.prometheus(), "text/plain; version=0.0.4; charset=utf-8");
+        return;
+    }
     if (!who) {
         send(apiError(
             401, "unauthorized",
@@ -350,6 +367,7 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
         if (route.method != request.method())
             continue;
         ApiReply reply;
+        m_callerRole = who->role;
         if (who->role < route.minRole)
             reply = apiError(403, "forbidden",
                              QStringLiteral("the %1 token \"%2\" may not do this (needs %3)")
@@ -413,19 +431,144 @@ ApiReply pagedReply(const QString &key, const QJsonArray &items, std::int64_t to
 }
 } // namespace
 
-ApiReply AdminServer::listUsers(const QHttpServerRequest &r)
+namespace {
+// `?sort=key` (ascending) or `?sort=-key` (descending), the key one of `keys`; absent: the
+// first key, ascending.
+template<typename Key>
+std::variant<std::pair<Key, bool>, ApiReply>
+sortParameter(const QHttpServerRequest &r, const std::vector<std::pair<const char *, Key>> &keys)
+{
+    const QString value = r.query().queryItemValue(QStringLiteral("sort"));
+    if (value.isEmpty())
+        return std::pair{keys.front().second, false};
+    const bool descending = value.startsWith(QLatin1Char('-'));
+    const QString name = descending ? value.mid(1) : value;
+    QStringList names;
+    for (const auto &[n, key] : keys) {
+        if (name == QLatin1String(n))
+            return std::pair{key, descending};
+        names << QLatin1String(n);
+    }
+    return apiError(400, "invalid_parameter",
+                    QStringLiteral("sort must be one of %1, with - before it for descending")
+                        .arg(names.join(QStringLiteral(", "))));
+}
+} // namespace
+
+ApiReply AdminServer::listUsers(const QHttpServerRequest &r, bool search)
 {
     const Paging p = paging(r, m_settings);
     if (p.error)
         return *p.error;
-    const auto users = m_db.users(p.page);
-    const auto total = m_db.userCount();
+    using S = core::UserSort;
+    const auto sort = sortParameter<S>(r, {{"id", S::Id},
+                                           {"name", S::Name},
+                                           {"uploaded", S::Uploaded},
+                                           {"downloaded", S::Downloaded},
+                                           {"ratio", S::Ratio},
+                                           {"created_at", S::Created},
+                                           {"bonus_points", S::Points},
+                                           {"hnr_warnings", S::Warnings}});
+    if (const auto *e = std::get_if<ApiReply>(&sort))
+        return *e;
+    core::UserQuery query;
+    std::tie(query.sort, query.descending) = std::get<std::pair<S, bool>>(sort);
+    if (search) {
+        query.text = r.query().queryItemValue(QStringLiteral("q"), QUrl::FullyDecoded);
+        if (query.text.isEmpty() || query.text.size() > 255)
+            return apiError(400, "invalid_parameter",
+                            QStringLiteral("q must be 1 to 255 characters: part of a name, or "
+                                           "the start of a passkey"));
+        // A passkey prefix is a passkey oracle: only roles that may see passkeys search them.
+        query.matchPasskey = m_callerRole >= Role::Moderator;
+    }
+    const auto users = m_db.findUsers(query, p.page);
+    const auto total = m_db.countUsers(query);
     if (!users.ok() || !total.ok())
         return dbError(DbStatus::Error, {}, users.message + total.message);
     QJsonArray items;
     for (const auto &u : users.value)
         items.append(toDto(u).toJson());
     return pagedReply(QStringLiteral("users"), items, total.value, p.page);
+}
+
+ApiReply AdminServer::userByPasskey(const QString &passkey)
+{
+    const auto pk = proto::Passkey::fromText(passkey);
+    if (!pk)
+        return apiError(400, "invalid_parameter",
+                        QStringLiteral("a passkey is 32 characters from [0-9A-Za-z]"));
+    const auto u = m_db.userByPasskey(*pk);
+    if (!u.ok())
+        return dbError(u.status, QStringLiteral("user with this passkey"), u.message);
+    return {200, toDto(u.value).toJson()};
+}
+
+ApiReply AdminServer::trackerStats()
+{
+    return {200, m_monitor.current().toJson()};
+}
+
+ApiReply AdminServer::listSwarms(const QHttpServerRequest &r)
+{
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    enum class K
+    {
+        Peers,
+        Seeders,
+        Leechers,
+        Completed,
+        InfoHash
+    };
+    const auto sort = sortParameter<K>(r, {{"peers", K::Peers},
+                                           {"seeders", K::Seeders},
+                                           {"leechers", K::Leechers},
+                                           {"completed", K::Completed},
+                                           {"info_hash", K::InfoHash}});
+    if (const auto *e = std::get_if<ApiReply>(&sort))
+        return *e;
+    // Without ?sort= the busiest swarms come first; ties by info_hash keep pages stable.
+    const bool given = r.query().hasQueryItem(QStringLiteral("sort"));
+    const auto [key, descending] = std::get<std::pair<K, bool>>(sort);
+    const bool desc = given ? descending : true;
+    std::vector<core::SwarmSummary> all = m_peers.swarms();
+    const auto value = [key](const core::SwarmSummary &s) -> std::uint64_t {
+        switch (key) {
+        case K::Peers:
+            return std::uint64_t(s.seeders) + s.leechers;
+        case K::Seeders:
+            return s.seeders;
+        case K::Leechers:
+            return s.leechers;
+        case K::Completed:
+            return s.completed;
+        case K::InfoHash:
+            break;
+        }
+        return 0;
+    };
+    std::sort(
+        all.begin(), all.end(), [&](const core::SwarmSummary &a, const core::SwarmSummary &b) {
+            const std::uint64_t va = value(a), vb = value(b);
+            if (va != vb)
+                return desc ? va > vb : va < vb;
+            return desc && key == K::InfoHash ? b.infoHash < a.infoHash : a.infoHash < b.infoHash;
+        });
+    QJsonArray items;
+    const auto total = static_cast<std::int64_t>(all.size());
+    for (std::int64_t i = p.page.offset; i < total && i < p.page.offset + p.page.limit; ++i) {
+        const core::SwarmSummary &s = all[std::size_t(i)];
+        api::SwarmDto d;
+        d.infoHash = s.infoHash;
+        d.torrentId = m_directory.registry().torrentId(s.infoHash).value_or(0);
+        d.seeders = s.seeders;
+        d.leechers = s.leechers;
+        d.completed = s.completed;
+        items.append(d.toJson());
+    }
+    return pagedReply(QStringLiteral("swarms"), items, total, p.page);
 }
 
 ApiReply AdminServer::createUser(const QHttpServerRequest &r)

@@ -1,6 +1,7 @@
 // AdminServer: the /admin REST API on its own QHttpServer listener (loopback by default).
 #pragma once
 
+#include "monitor.h"
 #include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
 #include "server/core/bonus.h"
@@ -25,8 +26,9 @@ struct AdminSettings
 {
     int maxBodyBytes = 64 * 1024;
     int defaultPageSize = 100;
-    int maxPageSize = 1000;     // bounds one reply; scripts page with offset
-    int maxSummaryChars = 1024; // an audit entry keeps at most this much of a request body
+    int maxPageSize = 1000;          // bounds one reply; scripts page with offset
+    int maxSummaryChars = 1024;      // an audit entry keeps at most this much of a request body
+    bool metricsRequireToken = true; // /metrics without a token when false
 };
 
 // A handler's answer: status and JSON body. Errors use apiError().
@@ -44,7 +46,7 @@ public:
     AdminServer(core::Directory &directory, core::Database &db, core::PeerStore &peers,
                 core::AnnounceService &service, TokenStore &tokens, core::StatsWriter &stats,
                 core::AccessControl &access, core::HitAndRun &hnr, core::Bonus &bonus,
-                core::RateLimiter &limiter, core::ReachabilityCache &reach,
+                core::RateLimiter &limiter, core::ReachabilityCache &reach, Monitor &monitor,
                 const AdminSettings &settings);
 
     // Returns the bound port, or 0 with `error` set.
@@ -72,7 +74,10 @@ private:
     ApiReply revokeToken(const QString &idOrName);
     ApiReply listAudit(const QHttpServerRequest &r);
 
-    ApiReply listUsers(const QHttpServerRequest &r);
+    ApiReply trackerStats();
+    ApiReply listSwarms(const QHttpServerRequest &r);
+    ApiReply listUsers(const QHttpServerRequest &r, bool search);
+    ApiReply userByPasskey(const QString &passkey);
     ApiReply createUser(const QHttpServerRequest &r);
     ApiReply getUser(const QString &id);
     ApiReply deleteUser(const QString &id);
@@ -136,7 +141,9 @@ private:
     core::Bonus &m_bonus;
     core::RateLimiter &m_limiter;
     core::ReachabilityCache &m_reach;
+    Monitor &m_monitor;
     AdminSettings m_settings;
+    Role m_callerRole = Role::Readonly; // the role of the call being dispatched
     QHttpServer m_server;
     std::vector<Route> m_routes;
 };

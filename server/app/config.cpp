@@ -369,6 +369,10 @@ const std::vector<Field> &fields()
                              "Days the audit log keeps each mutating admin call (older entries "
                              "are deleted once an hour).",
                              [](Config &c) -> int & { return c.auditKeepDays; }));
+        t.push_back(boolField("admin.metrics_require_token",
+                              "Ask for a token (any role) at /metrics on the admin listener; "
+                              "false lets a Prometheus on the same host scrape without one.",
+                              [](Config &c) -> bool & { return c.metricsRequireToken; }));
 
         t.push_back(stringField(
             "database.driver", "Database: \"sqlite\".",

@@ -39,7 +39,8 @@ struct Config
     QString adminBind = QStringLiteral("127.0.0.1");
     int adminPort = 8082;
     int adminMaxBodyBytes = 64 * 1024;
-    int auditKeepDays = 365; // audit entries older than this are deleted
+    int auditKeepDays = 365;         // audit entries older than this are deleted
+    bool metricsRequireToken = true; // /metrics on the admin listener asks for a token
 
     QString databaseDriver = QStringLiteral("sqlite");
     QString databasePath = QStringLiteral("swarmkeeper.db"); // relative to data_dir

@@ -1,12 +1,14 @@
 #include "server.h"
 
 #include "server/admin/adminserver.h"
+#include "server/admin/monitor.h"
 #include "server/admin/tokenstore.h"
 #include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
 #include "server/core/bonus.h"
 #include "server/core/directory.h"
 #include "server/core/hitandrun.h"
+#include "server/core/metrics.h"
 #include "server/core/statswriter.h"
 #include "server/net/peerprober.h"
 #include "server/net/workerpool.h"
@@ -56,6 +58,8 @@ struct Server::Parts
     std::unique_ptr<core::HitAndRun> hnr;
     std::unique_ptr<core::Bonus> bonus;
     std::unique_ptr<admin::TokenStore> tokens;
+    std::unique_ptr<core::TrackerMetrics> metrics;
+    std::unique_ptr<admin::Monitor> monitor;
     std::unique_ptr<admin::AdminServer> admin;
     std::unique_ptr<net::ConnectionIds> ids;
     std::unique_ptr<net::WorkerPool> workers;
@@ -65,6 +69,7 @@ struct Server::Parts
     QTimer bonusTimer;
     QTimer tokenTimer; // reads the tokens again: `swarmkeeperd token` changes take effect
     QTimer auditTimer; // drops audit entries past admin.audit_keep_days
+    QTimer sampler;    // the Monitor's sample once a second (rates, the live feed's tick)
     quint16 adminPort = 0;
     QString generatedToken;
 
@@ -145,11 +150,17 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->tokens = std::make_unique<admin::TokenStore>(*p->db);
     if (!p->tokens->load(adminToken, &p->generatedToken, error))
         return false;
+    const int workerCount = m_config.workers > 0 ? m_config.workers : QThread::idealThreadCount();
+    p->metrics = std::make_unique<core::TrackerMetrics>(std::size_t(std::max(1, workerCount)));
+    p->monitor = std::make_unique<admin::Monitor>(
+        admin::MonitorSources{*p->metrics, *p->peers, p->registry, p->ledger, *p->stats, p->bans,
+                              p->clients, *p->limiter, p->clock});
     admin::AdminSettings as;
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
-    p->admin = std::make_unique<admin::AdminServer>(*p->directory, *p->db, *p->peers, *p->service,
-                                                    *p->tokens, *p->stats, *p->access, *p->hnr,
-                                                    *p->bonus, *p->limiter, *p->reach, as);
+    as.metricsRequireToken = m_config.metricsRequireToken;
+    p->admin = std::make_unique<admin::AdminServer>(
+        *p->directory, *p->db, *p->peers, *p->service, *p->tokens, *p->stats, *p->access, *p->hnr,
+        *p->bonus, *p->limiter, *p->reach, *p->monitor, as);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
@@ -161,9 +172,10 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     }
 
     p->ids = std::make_unique<net::ConnectionIds>();
-    p->workers = std::make_unique<net::WorkerPool>(*p->service, p->clock, *p->ids);
+    p->workers =
+        std::make_unique<net::WorkerPool>(*p->service, p->clock, *p->ids, p->metrics.get());
     net::ListenSettings ls;
-    ls.workers = m_config.workers > 0 ? m_config.workers : QThread::idealThreadCount();
+    ls.workers = workerCount;
     ls.bind = QHostAddress(m_config.trackerBind);
     ls.httpPort = m_config.httpPort;
     ls.udpPort = m_config.udpPort;
@@ -222,6 +234,8 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     pruneAudit();
     QObject::connect(&p->auditTimer, &QTimer::timeout, pruneAudit);
     p->auditTimer.start(3600 * 1000);
+    QObject::connect(&p->sampler, &QTimer::timeout, [raw] { raw->monitor->sample(); });
+    p->sampler.start(1000);
     m_parts = std::move(p);
     return true;
 }
@@ -236,6 +250,7 @@ void Server::stop()
     m_parts->bonusTimer.stop();
     m_parts->tokenTimer.stop();
     m_parts->auditTimer.stop();
+    m_parts->sampler.stop();
     m_parts->workers->stop(); // no announce may run while the parts below go away
     if (m_parts->prober)
         m_parts->prober->stop();

@@ -55,6 +55,28 @@ struct UserRecord
     std::int64_t bonusMillipoints = 0; // thousandths of a bonus point
 };
 
+// The admin list and search of users: `text` matches a name (a substring, ASCII letters in
+// any case) or, when `matchPasskey`, a passkey prefix; rows ordered by `sort`, ties by id.
+enum class UserSort : std::uint8_t
+{
+    Id,
+    Name,
+    Uploaded,
+    Downloaded,
+    Ratio, // uploaded / downloaded; nothing downloaded counts as the highest
+    Created,
+    Points,
+    Warnings,
+};
+
+struct UserQuery
+{
+    QString text; // empty: every user
+    bool matchPasskey = false;
+    UserSort sort = UserSort::Id;
+    bool descending = false;
+};
+
 struct TorrentRecord
 {
     TorrentId id = 0;
@@ -159,6 +181,9 @@ public:
     virtual DbStatus deleteUser(UserId id) = 0;
     virtual DbResult<UserRecord> setPasskey(UserId id, const proto::Passkey &passkey) = 0;
     virtual DbResult<std::int64_t> userCount() = 0;
+    virtual DbResult<std::vector<UserRecord>> findUsers(const UserQuery &query, Page page) = 0;
+    virtual DbResult<std::int64_t> countUsers(const UserQuery &query) = 0;
+    virtual DbResult<UserRecord> userByPasskey(const proto::Passkey &passkey) = 0;
     virtual DbResult<UserRecord> setCanLeech(UserId id, bool canLeech) = 0;
     // Sets a user's credited totals (an admin correction), replacing what was committed.
     virtual DbResult<UserRecord> setUserStats(UserId id, std::uint64_t uploaded,

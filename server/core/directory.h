@@ -39,6 +39,8 @@ public:
     DbResult<TorrentRecord> createTorrent(const proto::InfoHash &infoHash, const QString &name);
     DbStatus deleteTorrent(TorrentId id);
 
+    const Registry &registry() const { return m_registry; }
+
     static proto::Passkey generatePasskey();
     static UserInfo infoOf(const UserRecord &u);
 

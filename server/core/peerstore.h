@@ -90,6 +90,15 @@ struct PeerStoreStats
     std::uint64_t leechers = 0;
 };
 
+// One swarm's counts, as scrape reports them.
+struct SwarmSummary
+{
+    proto::InfoHash infoHash;
+    std::uint32_t seeders = 0;
+    std::uint32_t leechers = 0;
+    std::uint64_t completed = 0;
+};
+
 class PeerStore
 {
 public:
@@ -122,6 +131,8 @@ public:
     // The peers of one torrent, ordered by (user, peer_id): a stable order to page through.
     virtual std::vector<PeerInfo> peers(const proto::InfoHash &infoHash) const = 0;
     virtual PeerStoreStats stats() const = 0;
+    // Every swarm with at least one peer, in no particular order.
+    virtual std::vector<SwarmSummary> swarms() const = 0;
 };
 
 } // namespace sk::core

@@ -2,17 +2,23 @@
 
 #include "shared/protocol/httpannounce.h"
 
+#include <chrono>
+
 namespace sk::net {
 
 namespace http = proto::http;
 using proto::TrackerError;
 
 TrackerReply handleTrackerRequest(core::AnnounceService &service, QByteArrayView target,
-                                  const proto::IpAddress &client, int maxScrapeHashes)
+                                  const proto::IpAddress &client, int maxScrapeHashes,
+                                  core::MetricsShard *metrics)
 {
+    const auto started = std::chrono::steady_clock::now();
     TrackerReply reply;
     const auto &settings = service.settings();
     auto failure = [&](TrackerError e) {
+        if (metrics)
+            metrics->refused(core::Protocol::Http, e);
         reply.body =
             http::encodeFailure(e, service.jitteredInterval(), settings.minAnnounceInterval);
         return reply;
@@ -37,6 +43,8 @@ TrackerReply handleTrackerRequest(core::AnnounceService &service, QByteArrayView
         if (se != TrackerError::None)
             return failure(se);
         reply.body = http::encodeScrapeReply(result);
+        if (metrics)
+            metrics->scraped(core::Protocol::Http);
         return reply;
     }
 
@@ -51,6 +59,11 @@ TrackerReply handleTrackerRequest(core::AnnounceService &service, QByteArrayView
     if (ae != TrackerError::None)
         return failure(ae);
     reply.body = http::encodeAnnounceReply(result, req.compact, req.noPeerId);
+    if (metrics)
+        metrics->announced(core::Protocol::Http, req.event,
+                           std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::steady_clock::now() - started)
+                                             .count()));
     return reply;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "server/core/announceservice.h"
+#include "server/core/metrics.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -15,8 +16,10 @@ struct TrackerReply
 };
 
 // Parses the target (/<passkey>/announce?… or /<passkey>/scrape?…), asks the service and
-// encodes the answer; every refusal is a bencoded `failure reason`.
+// encodes the answer; every refusal is a bencoded `failure reason`. Counted in `metrics`
+// unless it is null.
 TrackerReply handleTrackerRequest(core::AnnounceService &service, QByteArrayView target,
-                                  const proto::IpAddress &client, int maxScrapeHashes);
+                                  const proto::IpAddress &client, int maxScrapeHashes,
+                                  core::MetricsShard *metrics = nullptr);
 
 } // namespace sk::net

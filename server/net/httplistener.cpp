@@ -70,11 +70,14 @@ private:
                 http::appendResponse(out, status, "text/plain",
                                      QByteArrayView(http::reasonPhrase(status)), false,
                                      r.request.head);
+                if (auto *metrics = m_listener->metrics())
+                    metrics->refused(core::Protocol::Http, core::FrontError::BadHttpRequest);
                 m_closing = true;
                 break;
             }
-            const TrackerReply reply = handleTrackerRequest(m_listener->service(), r.request.target,
-                                                            m_client, settings.maxScrapeHashes);
+            const TrackerReply reply =
+                handleTrackerRequest(m_listener->service(), r.request.target, m_client,
+                                     settings.maxScrapeHashes, m_listener->metrics());
             http::appendResponse(out, reply.status, "text/plain", reply.body, r.request.keepAlive,
                                  r.request.head);
             offset += r.consumed;
@@ -139,9 +142,10 @@ private:
 };
 
 HttpListener::HttpListener(core::AnnounceService &service, const core::Clock &clock,
-                           const HttpSettings &settings, QObject *parent)
+                           const HttpSettings &settings, core::MetricsShard *metrics,
+                           QObject *parent)
     : QTcpServer(parent), m_service(service), m_clock(clock), m_settings(settings),
-      m_idleTimer(new QTimer(this))
+      m_metrics(metrics), m_idleTimer(new QTimer(this))
 {
     m_limits.maxRequestLine = settings.maxRequestLine;
     m_limits.maxHeaders = settings.maxHeaders;

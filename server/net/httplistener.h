@@ -2,6 +2,7 @@
 #pragma once
 
 #include "server/core/announceservice.h"
+#include "server/core/metrics.h"
 #include "shared/protocol/httpparser.h"
 
 #include <QTcpServer>
@@ -31,10 +32,12 @@ class HttpListener : public QTcpServer
     Q_OBJECT
 public:
     HttpListener(core::AnnounceService &service, const core::Clock &clock,
-                 const HttpSettings &settings, QObject *parent = nullptr);
+                 const HttpSettings &settings, core::MetricsShard *metrics = nullptr,
+                 QObject *parent = nullptr);
     ~HttpListener() override;
 
     core::AnnounceService &service() { return m_service; }
+    core::MetricsShard *metrics() { return m_metrics; }
     const HttpSettings &settings() const { return m_settings; }
     const proto::http::Limits &limits() const { return m_limits; }
     std::int64_t now() const { return m_clock.now(); }
@@ -50,6 +53,7 @@ private:
     core::AnnounceService &m_service;
     const core::Clock &m_clock;
     HttpSettings m_settings;
+    core::MetricsShard *m_metrics;
     proto::http::Limits m_limits;
     std::unordered_set<HttpConnection *> m_connections;
     QTimer *m_idleTimer;

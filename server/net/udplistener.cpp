@@ -5,6 +5,7 @@
 #include <QSocketNotifier>
 
 #include <arpa/inet.h>
+#include <chrono>
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -58,9 +59,11 @@ struct UdpListener::Buffers
 };
 
 UdpListener::UdpListener(int fd, core::AnnounceService &service, const ConnectionIds &ids,
-                         const core::Clock &clock, const UdpSettings &settings, QObject *parent)
+                         const core::Clock &clock, const UdpSettings &settings,
+                         core::MetricsShard *metrics, QObject *parent)
     : QObject(parent), m_fd(fd), m_service(service), m_ids(ids), m_clock(clock),
-      m_settings(settings), m_notifier(new QSocketNotifier(fd, QSocketNotifier::Read, this)),
+      m_settings(settings), m_metrics(metrics),
+      m_notifier(new QSocketNotifier(fd, QSocketNotifier::Read, this)),
       m_buf(std::make_unique<Buffers>(settings.batchSize))
 {
     connect(m_notifier, &QSocketNotifier::activated, this, &UdpListener::drain);
@@ -130,20 +133,28 @@ std::size_t UdpListener::handle(const char *data, std::size_t size, const proto:
 {
     const udp::ParseResult r = udp::parse(data, size, m_settings.maxScrapeHashes);
     const std::uint32_t txid = r.packet.transactionId;
+    const auto refused = [&](auto kind) {
+        if (m_metrics)
+            m_metrics->refused(core::Protocol::Udp, kind);
+    };
     if (r.error != udp::ParseError::None) {
+        refused(core::FrontError::MalformedPacket);
         // No transaction id, nobody to answer; a connect without the magic is not BEP 15.
         if (!r.transactionKnown || r.error == udp::ParseError::BadProtocolId)
             return 0;
         return udp::writeErrorReply(reply, cap, txid, QByteArrayView(udp::errorMessage(r.error)));
     }
     auto fail = [&](TrackerError e) {
+        refused(e);
         return udp::writeErrorReply(reply, cap, txid, QByteArrayView(proto::failureReason(e)));
     };
     if (r.packet.kind == udp::Kind::Connect)
         return udp::writeConnectReply(reply, cap, txid, m_ids.issue(ip, port, now));
-    if (!m_ids.check(r.packet.connectionId, ip, port, now))
+    if (!m_ids.check(r.packet.connectionId, ip, port, now)) {
+        refused(core::FrontError::InvalidConnectionId);
         return udp::writeErrorReply(reply, cap, txid,
                                     QByteArrayView("invalid or expired connection id"));
+    }
 
     if (r.packet.kind == udp::Kind::Scrape) {
         proto::ScrapeRequest req = r.packet.scrape;
@@ -151,11 +162,14 @@ std::size_t UdpListener::handle(const char *data, std::size_t size, const proto:
         const TrackerError e = m_service.scrape(req, m_settings.anonymousScrape, m_scrape);
         if (e != TrackerError::None)
             return fail(e);
+        if (m_metrics)
+            m_metrics->scraped(core::Protocol::Udp);
         return udp::writeScrapeReply(reply, cap, txid, m_scrape);
     }
 
     if (r.packet.passkeyMalformed)
         return fail(TrackerError::MalformedPasskey);
+    const auto started = std::chrono::steady_clock::now();
     proto::AnnounceRequest req = r.packet.announce;
     req.clientIp = ip;
     const std::uint32_t cap4or6 = ip.v6 ? m_settings.maxPeersV6 : m_settings.maxPeersV4;
@@ -169,8 +183,15 @@ std::size_t UdpListener::handle(const char *data, std::size_t size, const proto:
         req, ip.v6 ? core::PeerFamilies::V6Only : core::PeerFamilies::V4Only, m_result);
     if (e != TrackerError::None)
         return fail(e);
-    return udp::writeAnnounceReply(reply, cap, txid, m_result.interval, m_result.incomplete,
-                                   m_result.complete, ip.v6 ? m_result.peers6 : m_result.peers4);
+    const std::size_t len =
+        udp::writeAnnounceReply(reply, cap, txid, m_result.interval, m_result.incomplete,
+                                m_result.complete, ip.v6 ? m_result.peers6 : m_result.peers4);
+    if (m_metrics)
+        m_metrics->announced(core::Protocol::Udp, req.event,
+                             std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::steady_clock::now() - started)
+                                               .count()));
+    return len;
 }
 
 } // namespace sk::net

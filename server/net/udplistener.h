@@ -3,6 +3,7 @@
 
 #include "connectionid.h"
 #include "server/core/announceservice.h"
+#include "server/core/metrics.h"
 
 #include <QObject>
 
@@ -31,7 +32,8 @@ class UdpListener : public QObject
     Q_OBJECT
 public:
     UdpListener(int fd, core::AnnounceService &service, const ConnectionIds &ids,
-                const core::Clock &clock, const UdpSettings &settings, QObject *parent = nullptr);
+                const core::Clock &clock, const UdpSettings &settings,
+                core::MetricsShard *metrics = nullptr, QObject *parent = nullptr);
     ~UdpListener() override;
 
 private:
@@ -46,6 +48,7 @@ private:
     const ConnectionIds &m_ids;
     const core::Clock &m_clock;
     UdpSettings m_settings;
+    core::MetricsShard *m_metrics; // null: not counted
     QSocketNotifier *m_notifier;
     std::unique_ptr<Buffers> m_buf;
     proto::AnnounceResult m_result; // reused: its buffers keep their capacity

@@ -17,8 +17,8 @@ constexpr int kUdpBufferBytes = 4 << 20;
 } // namespace
 
 WorkerPool::WorkerPool(core::AnnounceService &service, const core::Clock &clock,
-                       const ConnectionIds &ids)
-    : m_service(service), m_clock(clock), m_ids(ids)
+                       const ConnectionIds &ids, core::TrackerMetrics *metrics)
+    : m_service(service), m_clock(clock), m_ids(ids), m_metrics(metrics)
 {}
 
 WorkerPool::~WorkerPool()
@@ -70,18 +70,19 @@ bool WorkerPool::start(const ListenSettings &s, QString *error)
         const int tcp = s.httpPort >= 0 ? tcpFds[static_cast<std::size_t>(i)] : -1;
         const int udp = s.udpPort >= 0 ? udpFds[static_cast<std::size_t>(i)] : -1;
         bool ok = true;
+        core::MetricsShard *metrics = m_metrics ? &m_metrics->shard(std::size_t(i)) : nullptr;
         QMetaObject::invokeMethod(
             context,
-            [&, context, tcp, udp] {
+            [&, context, tcp, udp, metrics] {
                 if (tcp >= 0) {
-                    auto *http = new HttpListener(m_service, m_clock, s.http, context);
+                    auto *http = new HttpListener(m_service, m_clock, s.http, metrics, context);
                     if (!http->setSocketDescriptor(tcp)) {
                         *error = QStringLiteral("cannot adopt HTTP socket: ") + http->errorString();
                         ok = false;
                     }
                 }
                 if (udp >= 0)
-                    new UdpListener(udp, m_service, m_ids, m_clock, s.udp, context);
+                    new UdpListener(udp, m_service, m_ids, m_clock, s.udp, metrics, context);
             },
             Qt::BlockingQueuedConnection);
         m_threads.push_back(thread);

@@ -29,7 +29,9 @@ struct ListenSettings
 class WorkerPool
 {
 public:
-    WorkerPool(core::AnnounceService &service, const core::Clock &clock, const ConnectionIds &ids);
+    // Worker i counts into metrics->shard(i) (null: nothing counted).
+    WorkerPool(core::AnnounceService &service, const core::Clock &clock, const ConnectionIds &ids,
+               core::TrackerMetrics *metrics = nullptr);
     ~WorkerPool();
 
     // Binds every socket first (so a taken port fails the start before any thread runs),
@@ -44,6 +46,7 @@ private:
     core::AnnounceService &m_service;
     const core::Clock &m_clock;
     const ConnectionIds &m_ids;
+    core::TrackerMetrics *m_metrics;
     std::vector<QThread *> m_threads;
     std::vector<QObject *> m_contexts;
     quint16 m_httpPort = 0;

@@ -180,4 +180,17 @@ core::PeerStoreStats MemoryPeerStore::stats() const
     return st;
 }
 
+std::vector<core::SwarmSummary> MemoryPeerStore::swarms() const
+{
+    std::vector<core::SwarmSummary> all;
+    for (std::size_t s = 0; s < m_shardCount; ++s) {
+        const Shard &shard = m_shards[s];
+        std::lock_guard lock(shard.lock);
+        for (const auto &[hash, swarm] : shard.swarms)
+            if (swarm->seeders() + swarm->leechers() > 0)
+                all.push_back({hash, swarm->seeders(), swarm->leechers(), swarm->completed()});
+    }
+    return all;
+}
+
 } // namespace sk::peers

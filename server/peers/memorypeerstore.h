@@ -33,6 +33,7 @@ public:
                          core::Reachability r) override;
     std::vector<core::PeerInfo> peers(const proto::InfoHash &infoHash) const override;
     core::PeerStoreStats stats() const override;
+    std::vector<core::SwarmSummary> swarms() const override;
 
     class Swarm;
 

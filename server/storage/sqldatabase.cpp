@@ -143,6 +143,60 @@ QVariantList pageValues(core::Page page)
             static_cast<qlonglong>(page.offset)};
 }
 
+// The WHERE clause of a user search (fixed text; the values are bound) and its values.
+QString userWhere(const core::UserQuery &query, QVariantList &values)
+{
+    if (query.text.isEmpty())
+        return {};
+    QString escaped = query.text;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
+        .replace(QLatin1Char('%'), QStringLiteral("\\%"))
+        .replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    values << QVariant(QLatin1Char('%') + escaped + QLatin1Char('%'));
+    QString where = QStringLiteral(" WHERE (name LIKE ? ESCAPE '\\'");
+    if (query.matchPasskey) {
+        // substr compares case-sensitively, as passkeys are
+        where += QStringLiteral(" OR substr(passkey, 1, ?) = ?");
+        values << QVariant(qlonglong(query.text.size())) << QVariant(query.text);
+    }
+    return where + QLatin1Char(')');
+}
+
+QString userOrder(const core::UserQuery &query)
+{
+    QString key;
+    switch (query.sort) {
+    case core::UserSort::Id:
+        break;
+    case core::UserSort::Name:
+        key = QStringLiteral("name");
+        break;
+    case core::UserSort::Uploaded:
+        key = QStringLiteral("uploaded");
+        break;
+    case core::UserSort::Downloaded:
+        key = QStringLiteral("downloaded");
+        break;
+    case core::UserSort::Ratio:
+        key = QStringLiteral("CASE WHEN downloaded = 0 THEN 1e308 ELSE CAST(uploaded AS REAL) / "
+                             "downloaded END");
+        break;
+    case core::UserSort::Created:
+        key = QStringLiteral("created_at");
+        break;
+    case core::UserSort::Points:
+        key = QStringLiteral("bonus_millipoints");
+        break;
+    case core::UserSort::Warnings:
+        key = QStringLiteral("hnr_warnings");
+        break;
+    }
+    const QString dir = query.descending ? QStringLiteral(" DESC") : QString();
+    if (key.isEmpty())
+        return QStringLiteral(" ORDER BY id") + dir;
+    return QStringLiteral(" ORDER BY ") + key + dir + QStringLiteral(", id") + dir;
+}
+
 } // namespace
 
 SqlDatabase::SqlDatabase() = default;
@@ -327,6 +381,48 @@ DbResult<std::int64_t> SqlDatabase::userCount()
 {
     DbResult<std::int64_t> r;
     run([&](QSqlDatabase &db) { r = countRows(db, QStringLiteral("SELECT COUNT(*) FROM users")); });
+    return r;
+}
+
+DbResult<std::vector<core::UserRecord>> SqlDatabase::findUsers(const core::UserQuery &query,
+                                                               core::Page page)
+{
+    DbResult<std::vector<core::UserRecord>> r;
+    run([&](QSqlDatabase &db) {
+        QVariantList values;
+        const QString where = userWhere(query, values);
+        values << pageValues(page);
+        r = selectAll<core::UserRecord>(db,
+                                        QStringLiteral("SELECT ") + kUserColumns +
+                                            QStringLiteral(" FROM users") + where +
+                                            userOrder(query) + QStringLiteral(" LIMIT ? OFFSET ?"),
+                                        values, readUser);
+    });
+    return r;
+}
+
+DbResult<std::int64_t> SqlDatabase::countUsers(const core::UserQuery &query)
+{
+    DbResult<std::int64_t> r;
+    run([&](QSqlDatabase &db) {
+        QVariantList values;
+        const QString where = userWhere(query, values);
+        r = selectOne<std::int64_t>(db, QStringLiteral("SELECT COUNT(*) FROM users") + where,
+                                    values,
+                                    [](const QSqlQuery &q) { return q.value(0).toLongLong(); });
+    });
+    return r;
+}
+
+DbResult<core::UserRecord> SqlDatabase::userByPasskey(const proto::Passkey &passkey)
+{
+    DbResult<core::UserRecord> r;
+    run([&](QSqlDatabase &db) {
+        r = selectOne<core::UserRecord>(db,
+                                        QStringLiteral("SELECT ") + kUserColumns +
+                                            QStringLiteral(" FROM users WHERE passkey = ?"),
+                                        {passkey.toString()}, readUser);
+    });
     return r;
 }
 

@@ -39,6 +39,10 @@ public:
     core::DbResult<core::UserRecord> setPasskey(core::UserId id,
                                                 const proto::Passkey &passkey) override;
     core::DbResult<std::int64_t> userCount() override;
+    core::DbResult<std::vector<core::UserRecord>> findUsers(const core::UserQuery &query,
+                                                            core::Page page) override;
+    core::DbResult<std::int64_t> countUsers(const core::UserQuery &query) override;
+    core::DbResult<core::UserRecord> userByPasskey(const proto::Passkey &passkey) override;
     core::DbResult<core::UserRecord> setCanLeech(core::UserId id, bool canLeech) override;
     core::DbResult<core::UserRecord> setUserStats(core::UserId id, std::uint64_t uploaded,
                                                   std::uint64_t downloaded) override;

@@ -384,4 +384,84 @@ std::optional<AuditEntryDto> AuditEntryDto::fromJson(const QJsonObject &o)
     return e;
 }
 
+QJsonObject TrackerStatsDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("at"), isoTime(at)},
+        {QStringLiteral("users"), bigNumber(users)},
+        {QStringLiteral("torrents"), bigNumber(torrents)},
+        {QStringLiteral("swarms"), bigNumber(swarms)},
+        {QStringLiteral("peers"), bigNumber(peers)},
+        {QStringLiteral("seeders"), bigNumber(seeders)},
+        {QStringLiteral("leechers"), bigNumber(leechers)},
+        {QStringLiteral("announces_per_second"), announcesPerSecond},
+        {QStringLiteral("scrapes_per_second"), scrapesPerSecond},
+        {QStringLiteral("errors_per_second"), errorsPerSecond},
+        {QStringLiteral("announces"), bigNumber(announces)},
+        {QStringLiteral("scrapes"), bigNumber(scrapes)},
+        {QStringLiteral("errors"), bigNumber(errors)},
+        {QStringLiteral("flush_queue"), bigNumber(flushQueue)},
+        {QStringLiteral("last_flush"),
+         lastFlush > 0 ? QJsonValue(isoTime(lastFlush)) : QJsonValue()},
+        {QStringLiteral("flush_failures"), bigNumber(flushFailures)},
+        {QStringLiteral("started_at"), isoTime(startedAt)},
+        {QStringLiteral("uptime"), qint64(uptime)},
+    };
+}
+
+std::optional<TrackerStatsDto> TrackerStatsDto::fromJson(const QJsonObject &o)
+{
+    TrackerStatsDto d;
+    if (!o.value(QStringLiteral("at")).isString())
+        return std::nullopt;
+    const auto big = [&](const char *key, std::uint64_t &out) {
+        const auto v = readBig(o.value(QLatin1String(key)));
+        if (v)
+            out = *v;
+        return v.has_value();
+    };
+    if (!big("users", d.users) || !big("torrents", d.torrents) || !big("swarms", d.swarms) ||
+        !big("peers", d.peers) || !big("seeders", d.seeders) || !big("leechers", d.leechers) ||
+        !big("announces", d.announces) || !big("scrapes", d.scrapes) || !big("errors", d.errors) ||
+        !big("flush_queue", d.flushQueue) || !big("flush_failures", d.flushFailures))
+        return std::nullopt;
+    d.at = parseIso(o.value(QStringLiteral("at")));
+    d.announcesPerSecond = o.value(QStringLiteral("announces_per_second")).toDouble();
+    d.scrapesPerSecond = o.value(QStringLiteral("scrapes_per_second")).toDouble();
+    d.errorsPerSecond = o.value(QStringLiteral("errors_per_second")).toDouble();
+    d.lastFlush = o.value(QStringLiteral("last_flush")).isString()
+                      ? parseIso(o.value(QStringLiteral("last_flush")))
+                      : 0;
+    d.startedAt = parseIso(o.value(QStringLiteral("started_at")));
+    d.uptime = o.value(QStringLiteral("uptime")).toInteger();
+    return d;
+}
+
+QJsonObject SwarmDto::toJson() const
+{
+    return QJsonObject{
+        {QStringLiteral("info_hash"), infoHash.toHexString()},
+        {QStringLiteral("torrent_id"), torrentId ? QJsonValue(qint64(torrentId)) : QJsonValue()},
+        {QStringLiteral("seeders"), qint64(seeders)},
+        {QStringLiteral("leechers"), qint64(leechers)},
+        {QStringLiteral("peers"), qint64(seeders) + qint64(leechers)},
+        {QStringLiteral("completed"), bigNumber(completed)},
+    };
+}
+
+std::optional<SwarmDto> SwarmDto::fromJson(const QJsonObject &o)
+{
+    const auto hash = proto::InfoHash::fromHex(o.value(QStringLiteral("info_hash")).toString());
+    const auto completed = readBig(o.value(QStringLiteral("completed")));
+    if (!hash || !completed)
+        return std::nullopt;
+    SwarmDto d;
+    d.infoHash = *hash;
+    d.torrentId = static_cast<std::uint32_t>(o.value(QStringLiteral("torrent_id")).toInteger());
+    d.seeders = static_cast<std::uint32_t>(o.value(QStringLiteral("seeders")).toInteger());
+    d.leechers = static_cast<std::uint32_t>(o.value(QStringLiteral("leechers")).toInteger());
+    d.completed = *completed;
+    return d;
+}
+
 } // namespace sk::api

@@ -176,4 +176,44 @@ struct AuditEntryDto
     static std::optional<AuditEntryDto> fromJson(const QJsonObject &o);
 };
 
+// The tracker at one moment: GET /admin/stats and the WebSocket `stats` tick. Rates are per
+// second over the last whole second.
+struct TrackerStatsDto
+{
+    std::int64_t at = 0; // Unix seconds
+    std::uint64_t users = 0;
+    std::uint64_t torrents = 0;
+    std::uint64_t swarms = 0;
+    std::uint64_t peers = 0;
+    std::uint64_t seeders = 0;
+    std::uint64_t leechers = 0;
+    double announcesPerSecond = 0;
+    double scrapesPerSecond = 0;
+    double errorsPerSecond = 0;
+    std::uint64_t announces = 0; // since the start
+    std::uint64_t scrapes = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t flushQueue = 0; // announces waiting for the accounting commit
+    std::int64_t lastFlush = 0;   // Unix seconds of the last commit; 0: none yet
+    std::uint64_t flushFailures = 0;
+    std::int64_t startedAt = 0;
+    std::int64_t uptime = 0; // seconds
+
+    QJsonObject toJson() const;
+    static std::optional<TrackerStatsDto> fromJson(const QJsonObject &o);
+};
+
+// A swarm in GET /admin/swarms and the WebSocket `swarm` event.
+struct SwarmDto
+{
+    proto::InfoHash infoHash;
+    std::uint32_t torrentId = 0; // 0: not a registered torrent (tracker.enforce_registration off)
+    std::uint32_t seeders = 0;
+    std::uint32_t leechers = 0;
+    std::uint64_t completed = 0;
+
+    QJsonObject toJson() const;
+    static std::optional<SwarmDto> fromJson(const QJsonObject &o);
+};
+
 } // namespace sk::api

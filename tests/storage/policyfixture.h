@@ -52,6 +52,7 @@ public:
     }
     std::vector<core::PeerInfo> peers(const proto::InfoHash &) const override { return {}; }
     core::PeerStoreStats stats() const override { return {}; }
+    std::vector<core::SwarmSummary> swarms() const override { return {}; }
 
     std::set<std::pair<unsigned char, core::UserId>> seeding; // (fixtureHash byte, user)
 };

@@ -1,0 +1,61 @@
+// Monitor: the tracker's live figures for GET /admin/stats, the WebSocket `stats` tick and the
+// Prometheus exposition at /metrics. Main thread only; the workers' counters are read, never
+// locked.
+#pragma once
+
+#include "server/core/accounting.h"
+#include "server/core/banlist.h"
+#include "server/core/clientwhitelist.h"
+#include "server/core/metrics.h"
+#include "server/core/peerstore.h"
+#include "server/core/ratelimiter.h"
+#include "server/core/registry.h"
+#include "server/core/statswriter.h"
+#include "shared/api/dto.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+
+#include <functional>
+
+namespace sk::admin {
+
+struct MonitorSources
+{
+    const core::TrackerMetrics &metrics;
+    const core::PeerStore &peers;
+    const core::Registry &registry;
+    const core::StatsLedger &ledger;
+    const core::StatsWriter &stats;
+    const core::BanList &bans;
+    const core::ClientWhitelist &clients;
+    const core::RateLimiter &limiter;
+    const core::Clock &clock;
+};
+
+class Monitor
+{
+public:
+    explicit Monitor(const MonitorSources &sources);
+
+    // Takes a new sample: counts now, rates against the previous sample. The server calls it
+    // once a second; returns the sample.
+    const api::TrackerStatsDto &sample();
+    // The last sample's rates with counts read now.
+    api::TrackerStatsDto current() const;
+    // Prometheus text exposition format 0.0.4.
+    QByteArray prometheus() const;
+    // Clients of the live feed, for the exposition.
+    void setFeedClients(std::function<std::size_t()> count) { m_feedClients = std::move(count); }
+
+private:
+    api::TrackerStatsDto counts() const;
+
+    MonitorSources m_src;
+    std::int64_t m_startedAt;
+    QElapsedTimer m_sinceSample;
+    api::TrackerStatsDto m_last;
+    std::function<std::size_t()> m_feedClients;
+};
+
+} // namespace sk::admin
