@@ -25,6 +25,26 @@ ApiReply apiError(int status, const char *code, const QString &message)
                                              {QStringLiteral("message"), message}}}}};
 }
 
+// A passkey is a user's announce credential: readonly tokens (dashboards, scripts) never see
+// one, in a user object or in the objects of a list.
+void hidePasskeys(QJsonObject &body)
+{
+    body.remove(QStringLiteral("passkey"));
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        if (!it.value().isArray())
+            continue;
+        QJsonArray items = it.value().toArray();
+        for (auto item = items.begin(); item != items.end(); ++item) {
+            QJsonObject o = item->toObject();
+            if (o.contains(QStringLiteral("passkey"))) {
+                o.remove(QStringLiteral("passkey"));
+                *item = o;
+            }
+        }
+        it.value() = items;
+    }
+}
+
 namespace {
 
 // The reply to a successful DELETE of the row `id`.
@@ -96,26 +116,6 @@ std::optional<qint64> durationValue(const QJsonValue &v)
     if (!v.isDouble() || d != std::floor(d) || d < 1 || d > double(kMaxDurationSeconds))
         return std::nullopt;
     return static_cast<qint64>(d);
-}
-
-// A passkey is a user's announce credential: readonly tokens (dashboards, scripts) never see
-// one, in a user object or in the objects of a list.
-void hidePasskeys(QJsonObject &body)
-{
-    body.remove(QStringLiteral("passkey"));
-    for (auto it = body.begin(); it != body.end(); ++it) {
-        if (!it.value().isArray())
-            continue;
-        QJsonArray items = it.value().toArray();
-        for (auto item = items.begin(); item != items.end(); ++item) {
-            QJsonObject o = item->toObject();
-            if (o.contains(QStringLiteral("passkey"))) {
-                o.remove(QStringLiteral("passkey"));
-                *item = o;
-            }
-        }
-        it.value() = items;
-    }
 }
 
 ApiReply badDuration()
@@ -376,8 +376,11 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
             reply = route.handler(request, params);
         if (who->role == Role::Readonly)
             hidePasskeys(reply.body);
-        if (request.method() != QHttpServerRequest::Method::Get)
+        if (request.method() != QHttpServerRequest::Method::Get) {
             recordAudit(request, *who, params, reply);
+            if (m_hub && reply.status < 300)
+                publishChange(request, *who, segments, params, reply);
+        }
         send(reply);
         return;
     }
@@ -1738,6 +1741,60 @@ std::optional<std::int64_t> timeParameter(const QUrlQuery &q, const QString &key
 }
 } // namespace
 
+namespace {
+// What a call changed or created: the id in a successful reply (a torrent named by its
+// info_hash is logged by its id), else what the path named, else the reply's address or prefix.
+QString changeTarget(const QStringList &params, const ApiReply &reply)
+{
+    QString target;
+    if (reply.status < 300 && reply.body.value(QStringLiteral("id")).isDouble())
+        target = QString::number(reply.body.value(QStringLiteral("id")).toInteger());
+    else
+        target = params.join(QLatin1Char('/'));
+    if (target.isEmpty() && reply.status < 300) {
+        for (const char *key : {"ip", "prefix"}) {
+            target = reply.body.value(QLatin1String(key)).toString();
+            if (!target.isEmpty())
+                break;
+        }
+    }
+    return target;
+}
+} // namespace
+
+void AdminServer::setEventHub(EventHub *hub)
+{
+    m_hub = hub;
+    if (hub)
+        hub->attach(m_server);
+}
+
+void AdminServer::publishChange(const QHttpServerRequest &r, const TokenIdentity &who,
+                                const QStringList &segments, const QStringList &params,
+                                const ApiReply &reply)
+{
+    // /admin/<collection>/...: the live feed's event type for each collection it reports.
+    static const QHash<QString, QString> types{
+        {QStringLiteral("users"), QStringLiteral("user")},
+        {QStringLiteral("torrents"), QStringLiteral("torrent")},
+        {QStringLiteral("bans"), QStringLiteral("ban")},
+        {QStringLiteral("whitelist"), QStringLiteral("whitelist")},
+        {QStringLiteral("snatches"), QStringLiteral("snatch")},
+        {QStringLiteral("hnr"), QStringLiteral("hnr")}};
+    const QString type = segments.size() > 1 ? types.value(segments[1]) : QString();
+    if (type.isEmpty())
+        return;
+    using M = QHttpServerRequest::Method;
+    m_hub->publish(type, QJsonObject{{QStringLiteral("method"),
+                                      r.method() == M::Post  ? QStringLiteral("POST")
+                                      : r.method() == M::Put ? QStringLiteral("PUT")
+                                                             : QStringLiteral("DELETE")},
+                                     {QStringLiteral("path"), r.url().path()},
+                                     {QStringLiteral("target"), changeTarget(params, reply)},
+                                     {QStringLiteral("by"), who.name},
+                                     {QStringLiteral("data"), reply.body}});
+}
+
 void AdminServer::recordAudit(const QHttpServerRequest &r, const TokenIdentity &who,
                               const QStringList &params, const ApiReply &reply)
 {
@@ -1752,20 +1809,7 @@ void AdminServer::recordAudit(const QHttpServerRequest &r, const TokenIdentity &
                : r.method() == M::Put ? QStringLiteral("PUT")
                                       : QStringLiteral("DELETE");
     e.path = r.url().path();
-    // What the call changed or created: the id in a successful reply (a torrent named by its
-    // info_hash is logged by its id), else what the path named, else the reply's address or
-    // prefix.
-    if (reply.status < 300 && reply.body.value(QStringLiteral("id")).isDouble())
-        e.target = QString::number(reply.body.value(QStringLiteral("id")).toInteger());
-    else
-        e.target = params.join(QLatin1Char('/'));
-    if (e.target.isEmpty() && reply.status < 300) {
-        for (const char *key : {"ip", "prefix"}) {
-            e.target = reply.body.value(QLatin1String(key)).toString();
-            if (!e.target.isEmpty())
-                break;
-        }
-    }
+    e.target = changeTarget(params, reply);
     e.status = reply.status;
     e.summary = auditSummary(r.body(), m_settings.maxSummaryChars);
     if (m_db.insertAudit(e) != DbStatus::Ok)

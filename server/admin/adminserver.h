@@ -1,6 +1,7 @@
 // AdminServer: the /admin REST API on its own QHttpServer listener (loopback by default).
 #pragma once
 
+#include "eventhub.h"
 #include "monitor.h"
 #include "server/core/accesscontrol.h"
 #include "server/core/announceservice.h"
@@ -40,6 +41,10 @@ struct ApiReply
 
 ApiReply apiError(int status, const char *code, const QString &message);
 
+// Removes `passkey` from an object and from the objects of its arrays: readonly tokens never
+// see one (a passkey is a user's announce credential).
+void hidePasskeys(QJsonObject &body);
+
 class AdminServer
 {
 public:
@@ -48,6 +53,10 @@ public:
                 core::AccessControl &access, core::HitAndRun &hnr, core::Bonus &bonus,
                 core::RateLimiter &limiter, core::ReachabilityCache &reach, Monitor &monitor,
                 const AdminSettings &settings);
+
+    // Serves the live feed at /ws and publishes each successful change to users, torrents,
+    // bans, the whitelist, snatches and hit-and-runs to it.
+    void setEventHub(EventHub *hub);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
@@ -68,6 +77,9 @@ private:
     // Records a mutating call (any method but GET) in the audit log.
     void recordAudit(const QHttpServerRequest &r, const TokenIdentity &who,
                      const QStringList &params, const ApiReply &reply);
+    void publishChange(const QHttpServerRequest &r, const TokenIdentity &who,
+                       const QStringList &segments, const QStringList &params,
+                       const ApiReply &reply);
 
     ApiReply listTokens();
     ApiReply createToken(const QHttpServerRequest &r);
@@ -142,6 +154,7 @@ private:
     core::RateLimiter &m_limiter;
     core::ReachabilityCache &m_reach;
     Monitor &m_monitor;
+    EventHub *m_hub = nullptr;
     AdminSettings m_settings;
     Role m_callerRole = Role::Readonly; // the role of the call being dispatched
     QHttpServer m_server;

@@ -1,6 +1,7 @@
 #include "monitor.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 
 namespace sk::admin {
 
@@ -53,6 +54,48 @@ api::TrackerStatsDto Monitor::current() const
     d.scrapesPerSecond = m_last.scrapesPerSecond;
     d.errorsPerSecond = m_last.errorsPerSecond;
     return d;
+}
+
+QJsonObject Monitor::swarmChanges(std::size_t cap)
+{
+    const std::vector<core::SwarmSummary> now = m_src.peers.swarms();
+    QJsonArray changed;
+    bool truncated = false;
+    std::unordered_map<proto::InfoHash, bool, proto::FixedBytesHash<proto::InfoHash>> present;
+    present.reserve(now.size());
+    for (const core::SwarmSummary &s : now) {
+        present.emplace(s.infoHash, true);
+        const auto it = m_swarms.find(s.infoHash);
+        if (it != m_swarms.end() && it->second.seeders == s.seeders &&
+            it->second.leechers == s.leechers && it->second.completed == s.completed)
+            continue;
+        if (std::size_t(changed.size()) >= cap) {
+            truncated = true; // left unrecorded: it is reported by a later call
+            continue;
+        }
+        m_swarms[s.infoHash] = s;
+        api::SwarmDto d;
+        d.infoHash = s.infoHash;
+        d.torrentId = m_src.registry.torrentId(s.infoHash).value_or(0);
+        d.seeders = s.seeders;
+        d.leechers = s.leechers;
+        d.completed = s.completed;
+        changed.append(d.toJson());
+    }
+    QJsonArray removed;
+    for (auto it = m_swarms.begin(); it != m_swarms.end();) {
+        if (present.count(it->first)) {
+            ++it;
+            continue;
+        }
+        removed.append(it->first.toHexString());
+        it = m_swarms.erase(it);
+    }
+    if (changed.isEmpty() && removed.isEmpty())
+        return {};
+    return QJsonObject{{QStringLiteral("swarms"), changed},
+                       {QStringLiteral("removed"), removed},
+                       {QStringLiteral("truncated"), truncated}};
 }
 
 namespace {
@@ -196,8 +239,15 @@ QByteArray Monitor::prometheus() const
     x.family("rate_limiter_addresses", "gauge", "Addresses the rate limiter tracks.");
     x.sample("rate_limiter_addresses", {}, std::uint64_t(rl.tracked));
 
+    const FeedStats feed = m_feed ? m_feed() : FeedStats{};
     x.family("websocket_clients", "gauge", "Clients of the /ws live feed.");
-    x.sample("websocket_clients", {}, std::uint64_t(m_feedClients ? m_feedClients() : 0));
+    x.sample("websocket_clients", {}, std::uint64_t(feed.clients));
+    x.family("websocket_events_total", "counter", "Events published on the /ws live feed.");
+    x.sample("websocket_events_total", {}, feed.published);
+    x.family("websocket_dropped_total", "counter",
+             "Live feed clients closed by the server: too slow to read, or silent too long.");
+    x.sample("websocket_dropped_total", label("reason", "slow"), feed.droppedSlow);
+    x.sample("websocket_dropped_total", label("reason", "idle"), feed.droppedIdle);
     x.family("uptime_seconds", "gauge", "Seconds since the server started.");
     x.sample("uptime_seconds", {}, std::uint64_t(std::max<std::int64_t>(0, d.uptime)));
     x.family("build_info", "gauge", "Always 1; the version in a label.");

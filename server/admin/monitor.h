@@ -3,6 +3,7 @@
 // locked.
 #pragma once
 
+#include "eventhub.h"
 #include "server/core/accounting.h"
 #include "server/core/banlist.h"
 #include "server/core/clientwhitelist.h"
@@ -17,6 +18,7 @@
 #include <QElapsedTimer>
 
 #include <functional>
+#include <unordered_map>
 
 namespace sk::admin {
 
@@ -45,8 +47,14 @@ public:
     api::TrackerStatsDto current() const;
     // Prometheus text exposition format 0.0.4.
     QByteArray prometheus() const;
-    // Clients of the live feed, for the exposition.
-    void setFeedClients(std::function<std::size_t()> count) { m_feedClients = std::move(count); }
+    // The live feed's `swarm` event: the swarms whose counts changed since the last call (all of
+    // them at the first), at most `cap` (`truncated` says there were more: the rest come in
+    // the next call), and the info_hashes of swarms gone.
+    QJsonObject swarmChanges(std::size_t cap);
+    // Nobody listens for swarms: drops what the next call would compare with.
+    void forgetSwarms() { m_swarms.clear(); }
+    // The live feed's figures, for the exposition.
+    void setFeed(std::function<FeedStats()> stats) { m_feed = std::move(stats); }
 
 private:
     api::TrackerStatsDto counts() const;
@@ -55,7 +63,10 @@ private:
     std::int64_t m_startedAt;
     QElapsedTimer m_sinceSample;
     api::TrackerStatsDto m_last;
-    std::function<std::size_t()> m_feedClients;
+    std::function<FeedStats()> m_feed;
+    // The counts last reported by swarmChanges().
+    std::unordered_map<proto::InfoHash, core::SwarmSummary, proto::FixedBytesHash<proto::InfoHash>>
+        m_swarms;
 };
 
 } // namespace sk::admin

@@ -373,6 +373,23 @@ const std::vector<Field> &fields()
                               "Ask for a token (any role) at /metrics on the admin listener; "
                               "false lets a Prometheus on the same host scrape without one.",
                               [](Config &c) -> bool & { return c.metricsRequireToken; }));
+        t.push_back(intField("ws.max_clients", 1, 10000,
+                             "Most clients of the /ws live feed at once.",
+                             [](Config &c) -> int & { return c.feed.maxClients; }));
+        t.push_back(intField("ws.max_queued_bytes", 4096, 256 << 20,
+                             "Unsent bytes a /ws client may fall behind before it is closed as "
+                             "too slow.",
+                             [](Config &c) -> qint64 & { return c.feed.maxQueuedBytes; }));
+        t.push_back(intField("ws.ping_interval", 1, 3600, "Seconds between pings to /ws clients.",
+                             [](Config &c) -> int & { return c.feed.pingInterval; }));
+        t.push_back(intField("ws.idle_timeout", 2, 86400,
+                             "Seconds a /ws client may answer neither a ping nor anything else "
+                             "before it is dropped.",
+                             [](Config &c) -> int & { return c.feed.idleTimeout; }));
+        t.push_back(intField("ws.max_swarm_changes", 1, 1000000,
+                             "Swarms in one `swarm` event (more changed: the rest follow a "
+                             "second later).",
+                             [](Config &c) -> int & { return c.feed.maxSwarmChanges; }));
 
         t.push_back(stringField(
             "database.driver", "Database: \"sqlite\".",

@@ -2,6 +2,7 @@
 // flags.
 #pragma once
 
+#include "server/admin/eventhub.h"
 #include "server/core/bonus.h"
 #include "server/core/hitandrun.h"
 #include "server/core/ratelimiter.h"
@@ -41,6 +42,7 @@ struct Config
     int adminMaxBodyBytes = 64 * 1024;
     int auditKeepDays = 365;         // audit entries older than this are deleted
     bool metricsRequireToken = true; // /metrics on the admin listener asks for a token
+    admin::FeedSettings feed;        // the /ws live feed
 
     QString databaseDriver = QStringLiteral("sqlite");
     QString databasePath = QStringLiteral("swarmkeeper.db"); // relative to data_dir

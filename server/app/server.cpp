@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include "server/admin/adminserver.h"
+#include "server/admin/eventhub.h"
 #include "server/admin/monitor.h"
 #include "server/admin/tokenstore.h"
 #include "server/core/accesscontrol.h"
@@ -20,6 +21,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QProcessEnvironment>
 #include <QSocketNotifier>
 #include <QThread>
@@ -60,6 +62,7 @@ struct Server::Parts
     std::unique_ptr<admin::TokenStore> tokens;
     std::unique_ptr<core::TrackerMetrics> metrics;
     std::unique_ptr<admin::Monitor> monitor;
+    std::unique_ptr<admin::EventHub> hub; // before admin: the server's routes point into it
     std::unique_ptr<admin::AdminServer> admin;
     std::unique_ptr<net::ConnectionIds> ids;
     std::unique_ptr<net::WorkerPool> workers;
@@ -70,6 +73,44 @@ struct Server::Parts
     QTimer tokenTimer; // reads the tokens again: `swarmkeeperd token` changes take effect
     QTimer auditTimer; // drops audit entries past admin.audit_keep_days
     QTimer sampler;    // the Monitor's sample once a second (rates, the live feed's tick)
+    std::size_t maxSwarmChanges = 1000;
+
+    // Once a second: the rates, the live feed's `stats` tick and its coalesced `swarm` changes.
+    void tick()
+    {
+        const api::TrackerStatsDto &s = monitor->sample();
+        hub->publish(QStringLiteral("stats"), s.toJson());
+        if (!hub->wanted(QStringLiteral("swarm"))) {
+            monitor->forgetSwarms();
+            return;
+        }
+        QJsonObject changes = monitor->swarmChanges(maxSwarmChanges);
+        if (!changes.isEmpty())
+            hub->publish(QStringLiteral("swarm"), std::move(changes));
+    }
+
+    // The live feed's `snatch` event: completions in a commit (at most kMaxSnatchEvents listed).
+    void publishSnatches(const core::StatsBatch &b)
+    {
+        constexpr qsizetype kMaxSnatchEvents = 1000;
+        if (!hub->wanted(QStringLiteral("snatch")))
+            return;
+        QJsonArray done;
+        qint64 total = 0;
+        for (const auto &[key, d] : b.userTorrents) {
+            if (!d.completedAt)
+                continue;
+            ++total;
+            if (done.size() < kMaxSnatchEvents)
+                done.append(
+                    QJsonObject{{QStringLiteral("user_id"), qint64(key.first)},
+                                {QStringLiteral("torrent_id"), qint64(key.second)},
+                                {QStringLiteral("completed_at"), api::isoTime(d.completedAt)}});
+        }
+        if (total > 0)
+            hub->publish(QStringLiteral("snatch"), QJsonObject{{QStringLiteral("completed"), done},
+                                                               {QStringLiteral("total"), total}});
+    }
     quint16 adminPort = 0;
     QString generatedToken;
 
@@ -139,9 +180,13 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         QMetaObject::invokeMethod(
             &parts->flusher, [parts] { parts->flushNow(); }, Qt::QueuedConnection);
     });
-    // The ratio rule reads committed totals from memory: each commit patches them.
-    p->stats->setCommitObserver(
-        [registry = &p->registry](const core::StatsBatch &b) { registry->addUserTotals(b.users); });
+    // The ratio rule reads committed totals from memory: each commit patches them; the live
+    // feed hears of completions.
+    p->stats->setCommitObserver([parts = p.get()](const core::StatsBatch &b) {
+        parts->registry.addUserTotals(b.users);
+        if (parts->hub)
+            parts->publishSnatches(b);
+    });
 
     p->hnr = std::make_unique<core::HitAndRun>(*p->db, p->registry, *p->peers, p->clock,
                                                m_config.hnr, p->stats.get());
@@ -161,6 +206,10 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->admin = std::make_unique<admin::AdminServer>(
         *p->directory, *p->db, *p->peers, *p->service, *p->tokens, *p->stats, *p->access, *p->hnr,
         *p->bonus, *p->limiter, *p->reach, *p->monitor, as);
+    p->hub = std::make_unique<admin::EventHub>(*p->tokens, *p->limiter, m_config.feed);
+    p->admin->setEventHub(p->hub.get());
+    p->monitor->setFeed([hub = p->hub.get()] { return hub->stats(); });
+    p->maxSwarmChanges = std::size_t(m_config.feed.maxSwarmChanges);
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)
@@ -208,6 +257,16 @@ bool Server::start(const QByteArray &adminToken, QString *error)
             const auto r = raw->hnr->check();
             if (!r.ok())
                 qWarning("swarmkeeperd: hit-and-run check failed: %s", qPrintable(r.message));
+            else if (r.value.flagged > 0) {
+                QJsonArray disabled;
+                for (core::UserId u : r.value.leechDisabled)
+                    disabled.append(qint64(u));
+                raw->hub->publish(
+                    QStringLiteral("hnr"),
+                    QJsonObject{{QStringLiteral("candidates"), qint64(r.value.candidates)},
+                                {QStringLiteral("flagged"), qint64(r.value.flagged)},
+                                {QStringLiteral("leech_disabled"), disabled}});
+            }
         });
         p->hnrTimer.start(int(m_config.hnr.checkInterval) * 1000);
     }
@@ -234,7 +293,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     pruneAudit();
     QObject::connect(&p->auditTimer, &QTimer::timeout, pruneAudit);
     p->auditTimer.start(3600 * 1000);
-    QObject::connect(&p->sampler, &QTimer::timeout, [raw] { raw->monitor->sample(); });
+    QObject::connect(&p->sampler, &QTimer::timeout, [raw] { raw->tick(); });
     p->sampler.start(1000);
     m_parts = std::move(p);
     return true;
