@@ -3,10 +3,14 @@
 #include "shared/api/dto.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QHttpServerResponder>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
 #include <QUrlQuery>
 
 #include <cmath>
@@ -304,11 +308,52 @@ quint16 AdminServer::listen(const QHostAddress &address, quint16 port, QString *
     return bound;
 }
 
+bool AdminServer::setTls(const QString &certFile, const QString &keyFile, QString *error)
+{
+    QFile cf(certFile);
+    QFile kf(keyFile);
+    if (!cf.open(QIODevice::ReadOnly) || !kf.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read admin.tls_cert %1 or admin.tls_key %2")
+                     .arg(certFile, keyFile);
+        return false;
+    }
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(cf.readAll(), QSsl::Pem);
+    const QByteArray keyPem = kf.readAll();
+    QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
+    if (chain.isEmpty() || chain.first().isNull() || key.isNull()) {
+        *error = chain.isEmpty() ? QStringLiteral("no PEM certificate in %1").arg(certFile)
+                                 : QStringLiteral("no RSA or EC PEM key in %1").arg(keyFile);
+        return false;
+    }
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificateChain(chain);
+    tls.setPrivateKey(key);
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone); // clients authenticate with tokens
+    m_server.sslSetup(tls);
+    return true;
+}
+
 void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder)
 {
+    // CORS: a listed Origin is named in every answer; a preflight is answered before the
+    // token check (browsers send none with it).
+    QByteArray allowOrigin;
+    if (const QByteArray origin = request.value("origin"); !origin.isEmpty()) {
+        if (m_settings.corsOrigins.contains(QStringLiteral("*")))
+            allowOrigin = "*";
+        else if (m_settings.corsOrigins.contains(QString::fromLatin1(origin)))
+            allowOrigin = origin;
+    }
     auto send = [&](const ApiReply &reply) {
-        responder.write(QJsonDocument(reply.body),
-                        static_cast<QHttpServerResponder::StatusCode>(reply.status));
+        const auto status = static_cast<QHttpServerResponder::StatusCode>(reply.status);
+        if (allowOrigin.isEmpty())
+            responder.write(QJsonDocument(reply.body), status);
+        else
+            responder.write(QJsonDocument(reply.body),
+                            {{"Access-Control-Allow-Origin", allowOrigin}, {"Vary", "Origin"}},
+                            status);
     };
 
     // A flood is refused before anything else, token checks included.
@@ -316,6 +361,17 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
         ip && !m_limiter.allow(*ip, core::RateKind::Admin)) {
         send(apiError(429, "rate_limited",
                       QStringLiteral("too many requests from this address; retry later")));
+        return;
+    }
+    if (!allowOrigin.isEmpty() && request.method() == QHttpServerRequest::Method::Options &&
+        !request.value("access-control-request-method").isEmpty()) {
+        responder.write(
+            {{"Access-Control-Allow-Origin", allowOrigin},
+             {"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE"},
+             {"Access-Control-Allow-Headers", "Authorization, X-Admin-Token, Content-Type"},
+             {"Access-Control-Max-Age", "600"},
+             {"Vary", "Origin"}},
+            QHttpServerResponder::StatusCode::NoContent);
         return;
     }
     // Authentication first: without a token, nothing about the API is revealed.

@@ -30,6 +30,7 @@ struct AdminSettings
     int maxPageSize = 1000;          // bounds one reply; scripts page with offset
     int maxSummaryChars = 1024;      // an audit entry keeps at most this much of a request body
     bool metricsRequireToken = true; // /metrics without a token when false
+    QStringList corsOrigins;         // origins answered with CORS headers; "*": any; empty: none
 };
 
 // A handler's answer: status and JSON body. Errors use apiError().
@@ -57,6 +58,9 @@ public:
     // Serves the live feed at /ws and publishes each successful change to users, torrents,
     // bans, the whitelist, snatches and hit-and-runs to it.
     void setEventHub(EventHub *hub);
+
+    // HTTPS (and WSS) with this PEM certificate (chain) and key; before listen().
+    bool setTls(const QString &certFile, const QString &keyFile, QString *error);
 
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);

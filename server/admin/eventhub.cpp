@@ -291,6 +291,9 @@ void EventHub::drop(Client *c, int closeCode, const QString &reason)
     if (c->dropped)
         return;
     c->dropped = true;
+    if (!reason.isEmpty())
+        qInfo("swarmkeeperd: live feed: closed the client of token \"%s\": %s",
+              qPrintable(c->who.name), qPrintable(reason));
     QWebSocket *socket = c->socket;
     socket->disconnect(this);
     if (socket->state() == QAbstractSocket::ConnectedState && !reason.isEmpty()) {

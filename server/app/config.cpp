@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFile>
 #include <QHostAddress>
+#include <QUrl>
 
 #include <toml++/toml.h>
 
@@ -119,6 +120,24 @@ QString validateAddress(const QString &v)
 {
     QHostAddress a;
     return a.setAddress(v) ? QString() : QStringLiteral("not an IP address");
+}
+
+// admin.cors_origins: empty, "*", or origins (scheme://host[:port]) separated by commas.
+QString validateOrigins(const QString &v)
+{
+    for (const QString &raw : v.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QString o = raw.trimmed();
+        if (o == QLatin1String("*"))
+            continue;
+        const QUrl u(o, QUrl::StrictMode);
+        if (!u.isValid() ||
+            (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https")) ||
+            u.host().isEmpty() || !u.path().isEmpty() || u.hasQuery() || u.hasFragment() ||
+            !u.userInfo().isEmpty())
+            return QStringLiteral("\"%1\" is not an origin like https://console.example.org")
+                .arg(o);
+    }
+    return {};
 }
 
 constexpr qint64 kMaxU32 = std::numeric_limits<std::uint32_t>::max();
@@ -369,6 +388,18 @@ const std::vector<Field> &fields()
                              "Days the audit log keeps each mutating admin call (older entries "
                              "are deleted once an hour).",
                              [](Config &c) -> int & { return c.auditKeepDays; }));
+        t.push_back(stringField(
+            "admin.cors_origins",
+            "Browser origins allowed to call the admin API (CORS), comma-separated, or \"*\"; "
+            "empty: CORS off.",
+            [](Config &c) -> QString & { return c.corsOrigins; }, validateOrigins));
+        t.push_back(
+            stringField("admin.tls_cert",
+                        "PEM certificate (chain) for HTTPS and WSS on the admin listener; with "
+                        "admin.tls_key. Empty: plain HTTP.",
+                        [](Config &c) -> QString & { return c.adminTlsCert; }));
+        t.push_back(stringField("admin.tls_key", "PEM private key (RSA or EC) for admin.tls_cert.",
+                                [](Config &c) -> QString & { return c.adminTlsKey; }));
         t.push_back(boolField("admin.metrics_require_token",
                               "Ask for a token (any role) at /metrics on the admin listener; "
                               "false lets a Prometheus on the same host scrape without one.",

@@ -42,7 +42,10 @@ struct Config
     int adminMaxBodyBytes = 64 * 1024;
     int auditKeepDays = 365;         // audit entries older than this are deleted
     bool metricsRequireToken = true; // /metrics on the admin listener asks for a token
-    admin::FeedSettings feed;        // the /ws live feed
+    QString corsOrigins;             // empty: no CORS headers
+    QString adminTlsCert;            // PEM paths; both set: the admin listener speaks TLS
+    QString adminTlsKey;
+    admin::FeedSettings feed; // the /ws live feed
 
     QString databaseDriver = QStringLiteral("sqlite");
     QString databasePath = QStringLiteral("swarmkeeper.db"); // relative to data_dir

@@ -203,6 +203,8 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     admin::AdminSettings as;
     as.maxBodyBytes = m_config.adminMaxBodyBytes;
     as.metricsRequireToken = m_config.metricsRequireToken;
+    for (const QString &o : m_config.corsOrigins.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        as.corsOrigins << o.trimmed();
     p->admin = std::make_unique<admin::AdminServer>(
         *p->directory, *p->db, *p->peers, *p->service, *p->tokens, *p->stats, *p->access, *p->hnr,
         *p->bonus, *p->limiter, *p->reach, *p->monitor, as);
@@ -210,6 +212,13 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->admin->setEventHub(p->hub.get());
     p->monitor->setFeed([hub = p->hub.get()] { return hub->stats(); });
     p->maxSwarmChanges = std::size_t(m_config.feed.maxSwarmChanges);
+    if (m_config.adminTlsCert.isEmpty() != m_config.adminTlsKey.isEmpty()) {
+        *error = QStringLiteral("admin.tls_cert and admin.tls_key go together");
+        return false;
+    }
+    if (!m_config.adminTlsCert.isEmpty() &&
+        !p->admin->setTls(m_config.adminTlsCert, m_config.adminTlsKey, error))
+        return false;
     p->adminPort = p->admin->listen(QHostAddress(m_config.adminBind),
                                     static_cast<quint16>(m_config.adminPort), error);
     if (p->adminPort == 0)

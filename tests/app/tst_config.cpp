@@ -170,6 +170,17 @@ private Q_SLOTS:
         QTest::newRow("both ports off")
             << QStringList{QStringLiteral("--http-port=-1"), QStringLiteral("--udp-port=-1")}
             << QStringList{} << QByteArray() << QStringLiteral("disabled");
+        QTest::newRow("cors origin with a path")
+            << QStringList{QStringLiteral("--set"),
+                           QStringLiteral("admin.cors_origins=https://a.example/x")}
+            << QStringList{} << QByteArray() << QStringLiteral("not an origin");
+        QTest::newRow("cors origin without scheme")
+            << QStringList{QStringLiteral("--set"),
+                           QStringLiteral("admin.cors_origins=https://a.example, b.example")}
+            << QStringList{} << QByteArray() << QStringLiteral("b.example");
+        QTest::newRow("ws queue below its floor")
+            << QStringList{QStringLiteral("--set"), QStringLiteral("ws.max_queued_bytes=100")}
+            << QStringList{} << QByteArray() << QStringLiteral("out of range");
     }
     void refusals()
     {

@@ -13,6 +13,9 @@
 #              FILL_S (default 5), BASELINE (a swarmkeeperd binary of an earlier commit, e.g. the
 #              tracker core before accounting: measured too, exclude_own_peers=false, as
 #              tracker=swarmkeeper-baseline, so that what later work costs is read in one run)
+# swarmkeeper-udp-plain / swarmkeeper-udp-observed: UDP only on fresh servers, the second with
+# a /ws client (ws_reader.py) reading every event and GET /metrics every second.
+# OBSERVED_ONLY=1 runs just that pair, ROUNDS times.
 # swarmkeeperd runs twice: with the default exclude_own_peers (every load peer is one user, so
 # replies hold no peers) and with it off (replies hold peers, like opentracker's: the fair one).
 set -euo pipefail
@@ -93,9 +96,45 @@ run_swarmkeeper() { # $1 round, $2 exclude_own_peers, [$3 name: default by exclu
     stop_swarmkeeper
 }
 
+# UDP only on a fresh server, plain (swarmkeeper-udp-plain) or with what operators watch it
+# with (swarmkeeper-udp-observed): a /ws client reading every event and a Prometheus-like
+# GET /metrics every second. Issue 5 wants the second within 5% of the first.
+run_swarmkeeper_udp() { # $1 round, $2 plain|observed
+    local name="swarmkeeper-udp-$2" wspid="" scraper=""
+    start_swarmkeeper "sk-data-$1-$name" false
+    if [ "$2" = observed ]; then
+        taskset -c 1 python3 "$HERE/ws_reader.py" 127.0.0.1 18082 "$TOKEN" > "$OUT/ws-$1.txt" 2>&1 &
+        wspid=$!
+        ( while kill -0 "$SKPID" 2>/dev/null; do
+              curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" http://127.0.0.1:18082/metrics
+              sleep 1
+          done ) &
+        scraper=$!
+    fi
+    TRACKER_PID=$SKPID OUTDIR="$OUT/$name-$1" UDP_PATH="/$PASSKEY/announce" \
+        "$BENCH/measure.sh" "$name" - 127.0.0.1:18081 | grep '^RESULT'
+    if [ -n "$wspid" ]; then
+        kill "$scraper" 2>/dev/null || true
+        kill -TERM "$wspid" 2>/dev/null || true
+        wait "$wspid" 2>/dev/null || true
+        echo "RESULT tracker=$name test=ws-client $(grep -o 'bytes=.*' "$OUT/ws-$1.txt" || echo FAILED)"
+    fi
+    stop_swarmkeeper
+}
+
+if [ -n "${OBSERVED_ONLY:-}" ]; then # just the pair above, ROUNDS times, alternating
+    for r in $(seq 1 "$ROUNDS"); do
+        run_swarmkeeper_udp "$r" plain
+        run_swarmkeeper_udp "$r" observed
+    done
+    exit 0
+fi
+
 for r in $(seq 1 "$ROUNDS"); do
     run_opentracker "$r"
     run_swarmkeeper "$r" false
+    run_swarmkeeper_udp "$r" plain
+    run_swarmkeeper_udp "$r" observed
     [ -z "${BASELINE:-}" ] || SK_BIN="$BASELINE" run_swarmkeeper "$r" false swarmkeeper-baseline
     run_swarmkeeper "$r" true
 done
