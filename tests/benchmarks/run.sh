@@ -103,7 +103,7 @@ run_swarmkeeper_udp() { # $1 round, $2 plain|observed
     local name="swarmkeeper-udp-$2" wspid="" scraper=""
     start_swarmkeeper "sk-data-$1-$name" false
     if [ "$2" = observed ]; then
-        taskset -c 1 python3 "$HERE/ws_reader.py" 127.0.0.1 18082 "$TOKEN" > "$OUT/ws-$1.txt" 2>&1 &
+        python3 "$HERE/ws_reader.py" 127.0.0.1 18082 "$TOKEN" > "$OUT/ws-$1.txt" 2>&1 &
         wspid=$!
         ( while kill -0 "$SKPID" 2>/dev/null; do
               curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" http://127.0.0.1:18082/metrics

@@ -3,7 +3,7 @@
 type), reads and counts frames until killed (SIGTERM), then prints how many bytes and
 messages it got. Standard library only; it never writes after the handshake (pings arrive
 every ws.ping_interval, far apart from a benchmark's seconds)."""
-import base64, os, signal, socket, sys
+import base64, collections, json, os, signal, socket, sys
 
 host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.create_connection((host, port))
@@ -19,7 +19,9 @@ while b"\r\n\r\n" not in head:
 if not head.startswith(b"HTTP/1.1 101"):
     sys.exit("refused: " + head.split(b"\r\n")[0].decode())
 buf = head.split(b"\r\n\r\n", 1)[1]
-total, messages = len(buf), 0
+total, messages, last_seq = len(buf), 0, -1
+types = collections.Counter()
+parts = b""
 done = False
 
 def stop(*_):
@@ -49,7 +51,14 @@ while not done:
             if len(buf) < 10: break
             n = int.from_bytes(buf[2:10], "big"); off = 10
         if len(buf) < off + n: break
-        if buf[0] & 0x80 and (buf[0] & 0x0F) in (0, 1):  # the final frame of a message
-            messages += 1
+        if (buf[0] & 0x0F) in (0, 1):  # text, or its continuation
+            parts += buf[off:off + n]
+            if buf[0] & 0x80:  # the final frame of a message
+                messages += 1
+                event = json.loads(parts)
+                types[event.get("type", "?")] += 1
+                last_seq = max(last_seq, event.get("seq", -1))
+                parts = b""
         buf = buf[off + n:]
-print(f"ws_reader bytes={total} messages={messages}")
+print(f"ws_reader bytes={total} messages={messages} last_seq={last_seq} " +
+      " ".join(f"{t}={n}" for t, n in sorted(types.items())))
