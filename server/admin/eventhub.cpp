@@ -64,10 +64,11 @@ EventHub::EventHub(TokenStore &tokens, core::RateLimiter &limiter, const FeedSet
 
 EventHub::~EventHub()
 {
-    for (auto &c : m_clients) {
-        c->socket->disconnect(this);
-        c->socket->abort();
-        delete c->socket;
+    // Every socket, live or closing, is a child: none outlives the hub or calls into it.
+    for (QWebSocket *socket : findChildren<QWebSocket *>(Qt::FindDirectChildrenOnly)) {
+        socket->disconnect();
+        socket->abort();
+        delete socket;
     }
 }
 
@@ -142,6 +143,7 @@ void EventHub::attach(QHttpServer &server)
 
 void EventHub::accept(QWebSocket *socket)
 {
+    socket->setParent(this);
     const QNetworkRequest &request = socket->request();
     const QUrlQuery query(socket->requestUrl());
     const auto who = m_tokens.verify(presentedToken(request.rawHeader("Authorization"),

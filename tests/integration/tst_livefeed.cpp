@@ -39,6 +39,12 @@ public:
         });
         m_socket.open(request);
     }
+    ~FeedClient()
+    {
+        // The members below m_socket are gone before it: no signal may reach them.
+        m_socket.disconnect();
+        m_socket.abort();
+    }
     bool waitConnected()
     {
         QDeadlineTimer d(itest::kReplyTimeoutMs);
@@ -388,7 +394,11 @@ void TestLiveFeed::slowClientClosed()
     // What the server queued for it is bounded by ws.max_queued_bytes, not by the events sent:
     // its resident memory grew by far less than the bytes published.
     const qint64 grown = rssKiB(server.processId()) - rssBefore;
+#ifndef SK_SANITIZED // ASan's quarantine keeps every freed block resident for a while
     QVERIFY2(grown < 32 * 1024, qPrintable(QStringLiteral("RSS grew by %1 KiB").arg(grown)));
+#else
+    qInfo("RSS grew by %lld KiB (not checked under ASan)", grown);
+#endif
     // The server still serves a new client.
     FeedClient c(QNetworkRequest(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws?token=%2")
                                           .arg(server.adminPort())
