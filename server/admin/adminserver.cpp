@@ -29,6 +29,14 @@ ApiReply apiError(int status, const char *code, const QString &message)
                                              {QStringLiteral("message"), message}}}}};
 }
 
+QByteArray presentedToken(const QByteArray &authorization, const QByteArray &xAdminToken)
+{
+    if (authorization.size() > 7 &&
+        authorization.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
+        return authorization.mid(7).trimmed();
+    return xAdminToken;
+}
+
 // A passkey is a user's announce credential: readonly tokens (dashboards, scripts) never see
 // one, in a user object or in the objects of a list.
 void hidePasskeys(QJsonObject &body)
@@ -375,10 +383,8 @@ void AdminServer::dispatch(const QHttpServerRequest &request, QHttpServerRespond
         return;
     }
     // Authentication first: without a token, nothing about the API is revealed.
-    QByteArray token = request.value("x-admin-token");
-    const QByteArray auth = request.value("authorization");
-    if (auth.size() > 7 && auth.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
-        token = auth.mid(7).trimmed();
+    const QByteArray token =
+        presentedToken(request.value("authorization"), request.value("x-admin-token"));
     const bool metrics = request.url().path() == QLatin1String("/metrics");
     const std::optional<TokenIdentity> who = m_tokens.verify(token);
     if (metrics && (who || !m_settings.metricsRequireToken)) {
@@ -534,7 +540,7 @@ ApiReply AdminServer::listUsers(const QHttpServerRequest &r, bool search)
     std::tie(query.sort, query.descending) = std::get<std::pair<S, bool>>(sort);
     if (search) {
         query.text = r.query().queryItemValue(QStringLiteral("q"), QUrl::FullyDecoded);
-        if (query.text.isEmpty() || query.text.size() > 255)
+        if (query.text.isEmpty() || query.text.size() > 255) // names are at most 255 long
             return apiError(400, "invalid_parameter",
                             QStringLiteral("q must be 1 to 255 characters: part of a name, or "
                                            "the start of a passkey"));
@@ -618,14 +624,7 @@ ApiReply AdminServer::listSwarms(const QHttpServerRequest &r)
     QJsonArray items;
     const auto total = static_cast<std::int64_t>(all.size());
     for (std::int64_t i = p.page.offset; i < total && i < p.page.offset + p.page.limit; ++i) {
-        const core::SwarmSummary &s = all[std::size_t(i)];
-        api::SwarmDto d;
-        d.infoHash = s.infoHash;
-        d.torrentId = m_directory.registry().torrentId(s.infoHash).value_or(0);
-        d.seeders = s.seeders;
-        d.leechers = s.leechers;
-        d.completed = s.completed;
-        items.append(d.toJson());
+        items.append(swarmDto(all[std::size_t(i)], m_directory.registry()).toJson());
     }
     return pagedReply(QStringLiteral("swarms"), items, total, p.page);
 }
@@ -1798,6 +1797,15 @@ std::optional<std::int64_t> timeParameter(const QUrlQuery &q, const QString &key
 } // namespace
 
 namespace {
+// Routes take GET, POST, PUT and DELETE, and GET is never recorded or published.
+QString changeMethod(const QHttpServerRequest &r)
+{
+    using M = QHttpServerRequest::Method;
+    return r.method() == M::Post  ? QStringLiteral("POST")
+           : r.method() == M::Put ? QStringLiteral("PUT")
+                                  : QStringLiteral("DELETE");
+}
+
 // What a call changed or created: the id in a successful reply (a torrent named by its
 // info_hash is logged by its id), else what the path named, else the reply's address or prefix.
 QString changeTarget(const QStringList &params, const ApiReply &reply)
@@ -1840,11 +1848,7 @@ void AdminServer::publishChange(const QHttpServerRequest &r, const TokenIdentity
     const QString type = segments.size() > 1 ? types.value(segments[1]) : QString();
     if (type.isEmpty())
         return;
-    using M = QHttpServerRequest::Method;
-    m_hub->publish(type, QJsonObject{{QStringLiteral("method"),
-                                      r.method() == M::Post  ? QStringLiteral("POST")
-                                      : r.method() == M::Put ? QStringLiteral("PUT")
-                                                             : QStringLiteral("DELETE")},
+    m_hub->publish(type, QJsonObject{{QStringLiteral("method"), changeMethod(r)},
                                      {QStringLiteral("path"), r.url().path()},
                                      {QStringLiteral("target"), changeTarget(params, reply)},
                                      {QStringLiteral("by"), who.name},
@@ -1859,11 +1863,7 @@ void AdminServer::recordAudit(const QHttpServerRequest &r, const TokenIdentity &
     e.token = who.name;
     e.role = roleName(who.role);
     e.ip = r.remoteAddress().toString();
-    // Routes take GET, POST, PUT and DELETE, and GET is never recorded.
-    using M = QHttpServerRequest::Method;
-    e.method = r.method() == M::Post  ? QStringLiteral("POST")
-               : r.method() == M::Put ? QStringLiteral("PUT")
-                                      : QStringLiteral("DELETE");
+    e.method = changeMethod(r);
     e.path = r.url().path();
     e.target = changeTarget(params, reply);
     e.status = reply.status;

@@ -42,6 +42,9 @@ struct ApiReply
 
 ApiReply apiError(int status, const char *code, const QString &message);
 
+// The token a request presents: `Authorization: Bearer <token>`, else `X-Admin-Token`.
+QByteArray presentedToken(const QByteArray &authorization, const QByteArray &xAdminToken);
+
 // Removes `passkey` from an object and from the objects of its arrays: readonly tokens never
 // see one (a passkey is a user's announce credential).
 void hidePasskeys(QJsonObject &body);

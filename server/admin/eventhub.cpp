@@ -28,15 +28,14 @@ struct EventHub::Client
 
 namespace {
 
-QByteArray presentedToken(const QByteArray &authorization, const QByteArray &xAdminToken,
-                          const QUrlQuery &query)
+// The header token, else ?token= (a browser's WebSocket cannot set headers).
+QByteArray feedToken(const QByteArray &authorization, const QByteArray &xAdminToken,
+                     const QUrlQuery &query)
 {
-    if (authorization.size() > 7 &&
-        authorization.first(7).compare("bearer ", Qt::CaseInsensitive) == 0)
-        return authorization.mid(7).trimmed();
-    if (!xAdminToken.isEmpty())
-        return xAdminToken.trimmed();
-    return query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
+    const QByteArray token = presentedToken(authorization, xAdminToken);
+    return !token.isEmpty()
+               ? token
+               : query.queryItemValue(QStringLiteral("token"), QUrl::FullyDecoded).toUtf8();
 }
 
 QStringList typeList(const QString &commaSeparated)
@@ -81,6 +80,15 @@ const QStringList &EventHub::eventTypes()
     return types;
 }
 
+QJsonArray EventHub::subscribedTypes(const QSet<QString> &types)
+{
+    QJsonArray names;
+    for (const QString &t : eventTypes())
+        if (types.isEmpty() || types.contains(t))
+            names.append(t);
+    return names;
+}
+
 bool EventHub::parseTypes(const QStringList &names, QSet<QString> &out, QString *error)
 {
     QSet<QString> types;
@@ -116,8 +124,8 @@ void EventHub::attach(QHttpServer &server)
             ip && !m_limiter.allow(*ip, core::RateKind::Admin))
             return reply(429, "rate_limited",
                          QStringLiteral("too many requests from this address; retry later"));
-        if (!m_tokens.verify(presentedToken(request.value("authorization"),
-                                            request.value("x-admin-token"), request.query())))
+        if (!m_tokens.verify(feedToken(request.value("authorization"),
+                                       request.value("x-admin-token"), request.query())))
             return reply(401, "unauthorized",
                          QStringLiteral("missing or invalid token: send Authorization: Bearer "
                                         "<token> or ?token="));
@@ -129,7 +137,7 @@ void EventHub::attach(QHttpServer &server)
         if (!parseTypes(typeList(request.query().queryItemValue(QStringLiteral("types"))), types,
                         &error))
             return reply(400, "invalid_parameter", error);
-        if (m_clients.size() >= std::size_t(m_settings.maxClients))
+        if (clientCount() >= std::size_t(m_settings.maxClients))
             return reply(503, "too_many_clients",
                          QStringLiteral("the live feed has %1 clients, its maximum")
                              .arg(m_settings.maxClients));
@@ -146,14 +154,14 @@ void EventHub::accept(QWebSocket *socket)
     socket->setParent(this);
     const QNetworkRequest &request = socket->request();
     const QUrlQuery query(socket->requestUrl());
-    const auto who = m_tokens.verify(presentedToken(request.rawHeader("Authorization"),
-                                                    request.rawHeader("X-Admin-Token"), query));
+    const auto who = m_tokens.verify(
+        feedToken(request.rawHeader("Authorization"), request.rawHeader("X-Admin-Token"), query));
     QSet<QString> types;
     QString error;
     // The route refused these already; a request that slipped past it is closed here.
     if (!who ||
         !parseTypes(typeList(query.queryItemValue(QStringLiteral("types"))), types, &error) ||
-        m_clients.size() >= std::size_t(m_settings.maxClients)) {
+        clientCount() >= std::size_t(m_settings.maxClients)) {
         socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
                       QStringLiteral("refused: token, types or client limit"));
         connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
@@ -181,16 +189,12 @@ void EventHub::accept(QWebSocket *socket)
     connect(socket, &QWebSocket::disconnected, this,
             [this, c] { drop(c, QWebSocketProtocol::CloseCodeNormal, {}); });
 
-    QJsonArray subscribed;
-    for (const QString &t : eventTypes())
-        if (types.isEmpty() || types.contains(t))
-            subscribed.append(t);
     const QJsonObject hello{{QStringLiteral("type"), QStringLiteral("hello")},
                             {QStringLiteral("seq"), qint64(m_seq)},
                             {QStringLiteral("api_version"), api::apiVersion},
                             {QStringLiteral("token"), who->name},
                             {QStringLiteral("role"), roleName(who->role)},
-                            {QStringLiteral("types"), subscribed},
+                            {QStringLiteral("types"), subscribedTypes(types)},
                             {QStringLiteral("ping_interval"), m_settings.pingInterval}};
     send(c, QString::fromUtf8(QJsonDocument(hello).toJson(QJsonDocument::Compact)));
 }
@@ -203,30 +207,22 @@ void EventHub::received(Client *c, const QString &message)
     const auto answer = [&](const QJsonObject &o) {
         send(c, QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)));
     };
-    if (!doc.isObject() || !subscribe.isArray()) {
+    const auto refuse = [&](const QString &message) {
         answer(QJsonObject{{QStringLiteral("type"), QStringLiteral("error")},
                            {QStringLiteral("seq"), qint64(m_seq)},
-                           {QStringLiteral("message"),
-                            QStringLiteral("send {\"subscribe\": [types...]} (or [\"*\"])")}});
-        return;
-    }
+                           {QStringLiteral("message"), message}});
+    };
+    if (!doc.isObject() || !subscribe.isArray())
+        return refuse(QStringLiteral("send {\"subscribe\": [types...]} (or [\"*\"])"));
     QStringList names;
     for (const QJsonValue &v : subscribe.toArray())
         names << (v.isString() ? v.toString() : QStringLiteral("(not a string)"));
     QString error;
-    if (!parseTypes(names, c->types, &error)) {
-        answer(QJsonObject{{QStringLiteral("type"), QStringLiteral("error")},
-                           {QStringLiteral("seq"), qint64(m_seq)},
-                           {QStringLiteral("message"), error}});
-        return;
-    }
-    QJsonArray subscribed;
-    for (const QString &t : eventTypes())
-        if (c->types.isEmpty() || c->types.contains(t))
-            subscribed.append(t);
+    if (!parseTypes(names, c->types, &error))
+        return refuse(error);
     answer(QJsonObject{{QStringLiteral("type"), QStringLiteral("subscribed")},
                        {QStringLiteral("seq"), qint64(m_seq)},
-                       {QStringLiteral("types"), subscribed}});
+                       {QStringLiteral("types"), subscribedTypes(c->types)}});
 }
 
 std::size_t EventHub::clientCount() const

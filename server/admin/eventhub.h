@@ -58,8 +58,6 @@ public:
     bool wanted(const QString &type) const;
     std::size_t clientCount() const;
     FeedStats stats() const;
-    std::uint64_t lastSeq() const { return m_seq; }
-    const FeedSettings &settings() const { return m_settings; }
 
     // Every event type, in the order the hello message lists them.
     static const QStringList &eventTypes();
@@ -70,6 +68,8 @@ private:
     void received(Client *c, const QString &message);
     // Replaces the subscription; false with `error` set for an unknown type.
     static bool parseTypes(const QStringList &names, QSet<QString> &out, QString *error);
+    // The types a subscription receives, in eventTypes() order (empty set: all).
+    static QJsonArray subscribedTypes(const QSet<QString> &types);
     void send(Client *c, const QString &text);
     void drop(Client *c, int closeCode, const QString &reason);
     void heartbeat();

@@ -56,6 +56,17 @@ api::TrackerStatsDto Monitor::current() const
     return d;
 }
 
+api::SwarmDto swarmDto(const core::SwarmSummary &s, const core::Registry &registry)
+{
+    api::SwarmDto d;
+    d.infoHash = s.infoHash;
+    d.torrentId = registry.torrentId(s.infoHash).value_or(0);
+    d.seeders = s.seeders;
+    d.leechers = s.leechers;
+    d.completed = s.completed;
+    return d;
+}
+
 QJsonObject Monitor::swarmChanges(std::size_t cap)
 {
     const std::vector<core::SwarmSummary> now = m_src.peers.swarms();
@@ -74,13 +85,7 @@ QJsonObject Monitor::swarmChanges(std::size_t cap)
             continue;
         }
         m_swarms[s.infoHash] = s;
-        api::SwarmDto d;
-        d.infoHash = s.infoHash;
-        d.torrentId = m_src.registry.torrentId(s.infoHash).value_or(0);
-        d.seeders = s.seeders;
-        d.leechers = s.leechers;
-        d.completed = s.completed;
-        changed.append(d.toJson());
+        changed.append(swarmDto(s, m_src.registry).toJson());
     }
     QJsonArray removed;
     for (auto it = m_swarms.begin(); it != m_swarms.end();) {

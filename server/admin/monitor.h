@@ -35,6 +35,9 @@ struct MonitorSources
     const core::Clock &clock;
 };
 
+// A swarm as the API shows it: its counts and the id of its registered torrent.
+api::SwarmDto swarmDto(const core::SwarmSummary &s, const core::Registry &registry);
+
 class Monitor
 {
 public:

@@ -92,7 +92,7 @@ struct Server::Parts
     // The live feed's `snatch` event: completions in a commit (at most kMaxSnatchEvents listed).
     void publishSnatches(const core::StatsBatch &b)
     {
-        constexpr qsizetype kMaxSnatchEvents = 1000;
+        constexpr qsizetype kMaxSnatchEvents = 1000; // bounds one message; `total` counts all
         if (!hub->wanted(QStringLiteral("snatch")))
             return;
         QJsonArray done;

@@ -84,7 +84,6 @@ class TrackerMetrics
 {
 public:
     explicit TrackerMetrics(std::size_t shards);
-    std::size_t shardCount() const { return m_count; }
     MetricsShard &shard(std::size_t i) { return m_shards[i < m_count ? i : 0]; }
     MetricsSnapshot snapshot() const;
 

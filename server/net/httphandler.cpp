@@ -13,7 +13,6 @@ TrackerReply handleTrackerRequest(core::AnnounceService &service, QByteArrayView
                                   const proto::IpAddress &client, int maxScrapeHashes,
                                   core::MetricsShard *metrics)
 {
-    const auto started = std::chrono::steady_clock::now();
     TrackerReply reply;
     const auto &settings = service.settings();
     auto failure = [&](TrackerError e) {
@@ -52,6 +51,7 @@ TrackerReply handleTrackerRequest(core::AnnounceService &service, QByteArrayView
     const TrackerError e = http::parseAnnounceQuery(t.query, req);
     if (e != TrackerError::None)
         return failure(e);
+    const auto started = std::chrono::steady_clock::now();
     req.passkey = t.passkey;
     req.clientIp = client;
     proto::AnnounceResult result;
