@@ -10,6 +10,7 @@
 #include "server/core/directory.h"
 #include "server/core/hitandrun.h"
 #include "server/core/metrics.h"
+#include "server/core/periodicjob.h"
 #include "server/core/statswriter.h"
 #include "server/net/peerprober.h"
 #include "server/net/workerpool.h"
@@ -67,13 +68,15 @@ struct Server::Parts
     std::unique_ptr<net::ConnectionIds> ids;
     std::unique_ptr<net::WorkerPool> workers;
     QTimer reaper;
-    QTimer flusher;
     QTimer hnrTimer;
     QTimer bonusTimer;
     QTimer tokenTimer; // reads the tokens again: `swarmkeeperd token` changes take effect
     QTimer auditTimer; // drops audit entries past admin.audit_keep_days
     QTimer sampler;    // the Monitor's sample once a second (rates, the live feed's tick)
     std::size_t maxSwarmChanges = 1000;
+    // Commits the stats off the main thread, so that the admin API, /metrics and the live
+    // feed's tick never wait for a commit. Declared last: it stops before the parts it uses go.
+    std::unique_ptr<core::PeriodicJob> flusher;
 
     // Once a second: the rates, the live feed's `stats` tick and its coalesced `swarm` changes.
     void tick()
@@ -89,12 +92,11 @@ struct Server::Parts
             hub->publish(QStringLiteral("swarm"), std::move(changes));
     }
 
-    // The live feed's `snatch` event: completions in a commit (at most kMaxSnatchEvents listed).
-    void publishSnatches(const core::StatsBatch &b)
+    // The live feed's `snatch` event: completions in a commit (at most kMaxSnatchEvents
+    // listed, `total` counts all). Collected on the flushing thread, published on the main one.
+    void postSnatches(const core::StatsBatch &b)
     {
-        constexpr qsizetype kMaxSnatchEvents = 1000; // bounds one message; `total` counts all
-        if (!hub->wanted(QStringLiteral("snatch")))
-            return;
+        constexpr qsizetype kMaxSnatchEvents = 1000; // bounds one message
         QJsonArray done;
         qint64 total = 0;
         for (const auto &[key, d] : b.userTorrents) {
@@ -107,9 +109,17 @@ struct Server::Parts
                                 {QStringLiteral("torrent_id"), qint64(key.second)},
                                 {QStringLiteral("completed_at"), api::isoTime(d.completedAt)}});
         }
-        if (total > 0)
-            hub->publish(QStringLiteral("snatch"), QJsonObject{{QStringLiteral("completed"), done},
-                                                               {QStringLiteral("total"), total}});
+        if (total == 0 || !hub)
+            return;
+        QMetaObject::invokeMethod(
+            hub.get(),
+            [h = hub.get(), done = std::move(done), total] {
+                if (h->wanted(QStringLiteral("snatch")))
+                    h->publish(QStringLiteral("snatch"),
+                               QJsonObject{{QStringLiteral("completed"), done},
+                                           {QStringLiteral("total"), total}});
+            },
+            Qt::QueuedConnection);
     }
     quint16 adminPort = 0;
     QString generatedToken;
@@ -175,17 +185,16 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         return false;
     }
     p->stats = std::make_unique<core::StatsWriter>(p->ledger, *p->db, p->clock, peerTimeout);
-    // A burst past stats.flush_records is committed at once, on the main thread like the timer.
-    p->ledger.setHighWater(std::size_t(m_config.statsFlushRecords), [parts = p.get()] {
-        QMetaObject::invokeMethod(
-            &parts->flusher, [parts] { parts->flushNow(); }, Qt::QueuedConnection);
-    });
-    // The ratio rule reads committed totals from memory: each commit patches them; the live
-    // feed hears of completions.
+    p->flusher = std::make_unique<core::PeriodicJob>(QStringLiteral("stats"),
+                                                     [parts = p.get()] { parts->flushNow(); });
+    // A burst past stats.flush_records is committed at once, on the flushing thread.
+    p->ledger.setHighWater(std::size_t(m_config.statsFlushRecords),
+                           [parts = p.get()] { parts->flusher->trigger(); });
+    // The ratio rule reads committed totals from memory: each commit patches them (the
+    // registry takes its own lock); the live feed hears of completions.
     p->stats->setCommitObserver([parts = p.get()](const core::StatsBatch &b) {
         parts->registry.addUserTotals(b.users);
-        if (parts->hub)
-            parts->publishSnatches(b);
+        parts->postSnatches(b);
     });
 
     p->hnr = std::make_unique<core::HitAndRun>(*p->db, p->registry, *p->peers, p->clock,
@@ -259,8 +268,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
             qWarning("swarmkeeperd: cannot remove expired bans: %s", qPrintable(removed.message));
     });
     p->reaper.start(m_config.reapInterval * 1000);
-    QObject::connect(&p->flusher, &QTimer::timeout, [raw] { raw->flushNow(); });
-    p->flusher.start(m_config.statsFlushInterval * 1000);
+    p->flusher->start(std::chrono::seconds(m_config.statsFlushInterval));
     if (m_config.hnr.minSeedtime > 0) {
         QObject::connect(&p->hnrTimer, &QTimer::timeout, [raw] {
             const auto r = raw->hnr->check();
@@ -313,7 +321,7 @@ void Server::stop()
     if (!m_parts)
         return;
     m_parts->reaper.stop();
-    m_parts->flusher.stop();
+    m_parts->flusher->stop(); // waits for a running commit
     m_parts->hnrTimer.stop();
     m_parts->bonusTimer.stop();
     m_parts->tokenTimer.stop();

@@ -29,7 +29,7 @@ FlushResult StatsWriter::flush()
     if (m_db.commitStats(m_pending, sweep ? now - m_peerTimeout : 0) != DbStatus::Ok) {
         // Kept, and merged with newer deltas next time. Coalescing bounds it: at most one
         // row per user, (user, torrent), torrent and live peer.
-        ++m_failures;
+        m_failures.fetch_add(1, std::memory_order_relaxed);
         qWarning().noquote() << "swarmkeeperd: stats flush failed, keeping" << rows
                              << "rows for the next attempt:" << m_db.lastError();
         result.ok = false;
@@ -39,7 +39,7 @@ FlushResult StatsWriter::flush()
     if (m_observer)
         m_observer(m_pending);
     m_pending = StatsBatch{};
-    m_lastSuccess = now;
+    m_lastSuccess.store(now, std::memory_order_relaxed);
     if (sweep)
         m_nextSweep = now + std::clamp<std::int64_t>(m_peerTimeout / 4, 1, kMaxSweepInterval);
     result.committed = rows;
@@ -60,18 +60,6 @@ void StatsWriter::setCommitObserver(std::function<void(const StatsBatch &)> obse
 {
     std::lock_guard lock(m_lock);
     m_observer = std::move(observer);
-}
-
-std::uint64_t StatsWriter::failures() const
-{
-    std::lock_guard lock(m_lock);
-    return m_failures;
-}
-
-std::int64_t StatsWriter::lastSuccess() const
-{
-    std::lock_guard lock(m_lock);
-    return m_lastSuccess;
 }
 
 } // namespace sk::core

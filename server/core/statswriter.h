@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "database.h"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -35,8 +36,8 @@ public:
     // Flushes until the ledger is empty and nothing is pending, or `attempts` fail.
     bool flushAll(int attempts);
 
-    // Called after each successful commit with the batch, under the writer's lock (the
-    // server patches the registry's user totals with it).
+    // Called after each successful commit with the batch, under the writer's lock, on the
+    // flushing thread (the server patches the registry's user totals with it).
     void setCommitObserver(std::function<void(const StatsBatch &)> observer);
     // Runs `fn` while no flush runs: admin corrections of committed totals.
     template<typename Fn> auto exclusive(Fn fn)
@@ -45,8 +46,12 @@ public:
         return fn();
     }
 
-    std::uint64_t failures() const;
-    std::int64_t lastSuccess() const; // Unix seconds, 0 before the first
+    // Lock-free: read by /admin/stats and /metrics while a commit may be running.
+    std::uint64_t failures() const { return m_failures.load(std::memory_order_relaxed); }
+    std::int64_t lastSuccess() const // Unix seconds, 0 before the first
+    {
+        return m_lastSuccess.load(std::memory_order_relaxed);
+    }
 
 private:
     StatsLedger &m_ledger;
@@ -55,8 +60,8 @@ private:
     std::int64_t m_peerTimeout;
     mutable std::mutex m_lock;
     StatsBatch m_pending; // a batch whose commit failed, waiting for the next attempt
-    std::uint64_t m_failures = 0;
-    std::int64_t m_lastSuccess = 0;
+    std::atomic<std::uint64_t> m_failures{0};
+    std::atomic<std::int64_t> m_lastSuccess{0};
     std::int64_t m_nextSweep = 0;
     std::function<void(const StatsBatch &)> m_observer;
 };
