@@ -50,7 +50,8 @@ void PeriodicJob::stop()
         return;
     m_stopped.store(true);
     // Queued behind a running job, so this waits for it; the timer is stopped on its own thread.
-    QMetaObject::invokeMethod(m_context, [this] { m_timer->stop(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_context, [this] { m_timer->stop(); }, Qt::BlockingQueuedConnection);
     m_thread->quit();
     m_thread->wait();
     m_queued.store(false);
