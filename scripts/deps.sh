@@ -20,8 +20,22 @@ missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing: ${missing[*]}"
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The OpenAPI linter runs on node: Debian's nodejs and npm unless a node with npm is there.
+if [ "$what" = test ] && ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+fi
+if [ "$what" = test ]; then
+    # The linter itself, at the versions tests/contract/package-lock.json pins; again only
+    # when that file changed since the last install.
+    lint="$(dirname "$0")/../tests/contract"
+    if ! cmp -s "$lint/package-lock.json" "$lint/node_modules/.installed-lock"; then
+        echo "installing the OpenAPI linter (npm ci in tests/contract)"
+        (cd "$lint" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+             cp package-lock.json node_modules/.installed-lock)
+    fi
+fi

@@ -284,6 +284,9 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
     add(
         M::Get, "/admin/audit", [this](const auto &r, const auto &) { return listAudit(r); },
         Role::Moderator);
+    add(M::Get, "/admin/openapi.json", [](const auto &, const auto &) {
+        return ApiReply{200, contract()};
+    });
     add(M::Get, "/admin/version", [](const auto &, const auto &) {
         return ApiReply{200,
                         QJsonObject{{QStringLiteral("api_version"), api::apiVersion},
@@ -306,6 +309,50 @@ void AdminServer::add(QHttpServerRequest::Method method, const char *path, Handl
     m_routes.push_back({method,
                         QString::fromLatin1(path).split(QLatin1Char('/'), Qt::SkipEmptyParts),
                         std::move(handler), least});
+}
+
+const QJsonObject &AdminServer::contract()
+{
+    static const QJsonObject document = [] {
+        QFile f(QStringLiteral(":/admin/openapi.json"));
+        const bool opened = f.open(QIODevice::ReadOnly);
+        Q_ASSERT_X(opened, "AdminServer::contract", "the OpenAPI resource is not linked in");
+        return opened ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
+    }();
+    return document;
+}
+
+std::vector<AdminServer::RouteInfo> AdminServer::routes() const
+{
+    using M = QHttpServerRequest::Method;
+    std::vector<RouteInfo> out;
+    for (const Route &r : m_routes) {
+        QStringList segments;
+        for (const QString &s : r.pattern)
+            segments << (s.startsWith(QLatin1Char(':'))
+                             ? QLatin1Char('{') + s.mid(1) + QLatin1Char('}')
+                             : s);
+        QString method;
+        switch (r.method) {
+        case M::Get:
+            method = QStringLiteral("get");
+            break;
+        case M::Post:
+            method = QStringLiteral("post");
+            break;
+        case M::Put:
+            method = QStringLiteral("put");
+            break;
+        case M::Delete:
+            method = QStringLiteral("delete");
+            break;
+        default:
+            method = QStringLiteral("other");
+            break;
+        }
+        out.push_back({method, QLatin1Char('/') + segments.join(QLatin1Char('/')), r.minRole});
+    }
+    return out;
 }
 
 quint16 AdminServer::listen(const QHostAddress &address, quint16 port, QString *error)
@@ -595,7 +642,7 @@ ApiReply AdminServer::listSwarms(const QHttpServerRequest &r)
     if (const auto *e = std::get_if<ApiReply>(&sort))
         return *e;
     // Without ?sort= the busiest swarms come first; ties by info_hash keep pages stable.
-    const bool given = r.query().hasQueryItem(QStringLiteral("sort"));
+    const bool given = !r.query().queryItemValue(QStringLiteral("sort")).isEmpty();
     const auto [key, descending] = std::get<std::pair<K, bool>>(sort);
     const bool desc = given ? descending : true;
     std::vector<core::SwarmSummary> all = m_peers.swarms();
@@ -811,7 +858,18 @@ ApiReply AdminServer::listTorrents(const QHttpServerRequest &r)
     const Paging p = paging(r, m_settings);
     if (p.error)
         return *p.error;
-    const auto torrents = m_db.torrents(p.page);
+    using S = core::TorrentSort;
+    const auto sort = sortParameter<S>(r, {{"id", S::Id},
+                                           {"name", S::Name},
+                                           {"created_at", S::Created},
+                                           {"uploaded", S::Uploaded},
+                                           {"downloaded", S::Downloaded},
+                                           {"completed", S::Completed}});
+    if (const auto *e = std::get_if<ApiReply>(&sort))
+        return *e;
+    core::TorrentOrder order;
+    std::tie(order.sort, order.descending) = std::get<std::pair<S, bool>>(sort);
+    const auto torrents = m_db.torrents(order, p.page);
     const auto total = m_db.torrentCount();
     if (!torrents.ok() || !total.ok())
         return dbError(DbStatus::Error, {}, torrents.message + total.message);
@@ -986,7 +1044,7 @@ ApiReply AdminServer::setTorrentStats(const QHttpServerRequest &r, const QString
 
 ApiReply AdminServer::listFreeleech()
 {
-    const auto torrents = m_db.torrents({});
+    const auto torrents = m_db.torrents({}, {});
     if (!torrents.ok())
         return dbError(torrents.status, {}, torrents.message);
     const std::int64_t now = m_service.now();
@@ -1285,6 +1343,16 @@ ApiReply AdminServer::listSnatches(const QHttpServerRequest &r, core::SnatchFilt
         hnr != QLatin1String("false"))
         return apiError(400, "invalid_parameter", QStringLiteral("hnr must be true or false"));
     filter.hnrOnly = filter.hnrOnly || hnr == QLatin1String("true");
+    using S = core::SnatchSort;
+    const auto sort = sortParameter<S>(r, {{"id", S::Id},
+                                           {"completed_at", S::Completed},
+                                           {"last_seen", S::LastSeen},
+                                           {"seedtime", S::Seedtime},
+                                           {"uploaded", S::Uploaded},
+                                           {"downloaded", S::Downloaded}});
+    if (const auto *e = std::get_if<ApiReply>(&sort))
+        return *e;
+    std::tie(filter.sort, filter.descending) = std::get<std::pair<S, bool>>(sort);
     const auto snatches = m_db.snatches(filter, p.page);
     const auto total = m_db.snatchCount(filter);
     if (!snatches.ok() || !total.ok())

@@ -68,6 +68,19 @@ public:
     // Returns the bound port, or 0 with `error` set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
 
+    // The API's contract, the OpenAPI 3 document served at /admin/openapi.json (compiled in
+    // from server/admin/openapi.json; docs/admin-api.md is generated from it).
+    static const QJsonObject &contract();
+    // The routes as OpenAPI names them ("get", "/admin/users/{id}") with the least role:
+    // the contract lists exactly these (tst_adminserver).
+    struct RouteInfo
+    {
+        QString method;
+        QString path;
+        Role minRole;
+    };
+    std::vector<RouteInfo> routes() const;
+
 private:
     using Handler = std::function<ApiReply(const QHttpServerRequest &, const QStringList &)>;
     struct Route

@@ -77,6 +77,22 @@ struct UserQuery
     bool descending = false;
 };
 
+enum class TorrentSort : std::uint8_t
+{
+    Id,
+    Name,
+    Created,
+    Uploaded,
+    Downloaded,
+    Completed,
+};
+
+struct TorrentOrder
+{
+    TorrentSort sort = TorrentSort::Id;
+    bool descending = false;
+};
+
 struct TorrentRecord
 {
     TorrentId id = 0;
@@ -121,11 +137,23 @@ struct SnatchRecord
 };
 
 // Which snatches a list holds; 0 / false: no restriction.
+enum class SnatchSort : std::uint8_t
+{
+    Id,
+    Completed,
+    LastSeen,
+    Seedtime,
+    Uploaded,
+    Downloaded,
+};
+
 struct SnatchFilter
 {
     UserId user = 0;
     TorrentId torrent = 0;
     bool hnrOnly = false;
+    SnatchSort sort = SnatchSort::Id; // ties by id, in the same direction
+    bool descending = false;
 };
 
 struct AdminTokenRecord
@@ -189,7 +217,8 @@ public:
     virtual DbResult<UserRecord> setUserStats(UserId id, std::uint64_t uploaded,
                                               std::uint64_t downloaded) = 0;
 
-    virtual DbResult<std::vector<TorrentRecord>> torrents(Page page) = 0;
+    // Ties are ordered by id, in the same direction, so pages stay stable.
+    virtual DbResult<std::vector<TorrentRecord>> torrents(const TorrentOrder &order, Page page) = 0;
     virtual DbResult<TorrentRecord> torrent(TorrentId id) = 0;
     virtual DbResult<TorrentRecord> torrentByHash(const proto::InfoHash &infoHash) = 0;
     virtual DbResult<TorrentRecord> insertTorrent(const proto::InfoHash &infoHash,

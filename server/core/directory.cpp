@@ -33,7 +33,7 @@ DbStatus Directory::load(QString *error)
     }
     for (const UserRecord &u : users.value)
         m_registry.putUser(infoOf(u));
-    auto torrents = m_db.torrents({});
+    auto torrents = m_db.torrents({}, {});
     if (!torrents.ok()) {
         *error = torrents.message;
         return torrents.status;

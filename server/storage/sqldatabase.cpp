@@ -162,6 +162,16 @@ QString userWhere(const core::UserQuery &query, QVariantList &values)
     return where + QLatin1Char(')');
 }
 
+// " ORDER BY key[ DESC], tie[ DESC]"; an empty key orders by the tie alone. Keys are ours, never
+// the client's text.
+QString orderBy(const QString &key, const QString &tie, bool descending)
+{
+    const QString dir = descending ? QStringLiteral(" DESC") : QString();
+    if (key.isEmpty())
+        return QStringLiteral(" ORDER BY ") + tie + dir;
+    return QStringLiteral(" ORDER BY ") + key + dir + QStringLiteral(", ") + tie + dir;
+}
+
 QString userOrder(const core::UserQuery &query)
 {
     QString key;
@@ -191,10 +201,7 @@ QString userOrder(const core::UserQuery &query)
         key = QStringLiteral("hnr_warnings");
         break;
     }
-    const QString dir = query.descending ? QStringLiteral(" DESC") : QString();
-    if (key.isEmpty())
-        return QStringLiteral(" ORDER BY id") + dir;
-    return QStringLiteral(" ORDER BY ") + key + dir + QStringLiteral(", id") + dir;
+    return orderBy(key, QStringLiteral("id"), query.descending);
 }
 
 } // namespace
@@ -426,14 +433,37 @@ DbResult<core::UserRecord> SqlDatabase::userByPasskey(const proto::Passkey &pass
     return r;
 }
 
-DbResult<std::vector<core::TorrentRecord>> SqlDatabase::torrents(core::Page page)
+DbResult<std::vector<core::TorrentRecord>> SqlDatabase::torrents(const core::TorrentOrder &order,
+                                                                 core::Page page)
 {
+    using S = core::TorrentSort;
+    QString key;
+    switch (order.sort) {
+    case S::Id:
+        break;
+    case S::Name:
+        key = QStringLiteral("name");
+        break;
+    case S::Created:
+        key = QStringLiteral("created_at");
+        break;
+    case S::Uploaded:
+        key = QStringLiteral("uploaded");
+        break;
+    case S::Downloaded:
+        key = QStringLiteral("downloaded");
+        break;
+    case S::Completed:
+        key = QStringLiteral("completed");
+        break;
+    }
     DbResult<std::vector<core::TorrentRecord>> r;
     run([&](QSqlDatabase &db) {
         r = selectAll<core::TorrentRecord>(
             db,
-            QStringLiteral("SELECT ") + kTorrentColumns +
-                QStringLiteral(" FROM torrents ORDER BY id LIMIT ? OFFSET ?"),
+            QStringLiteral("SELECT ") + kTorrentColumns + QStringLiteral(" FROM torrents") +
+                orderBy(key, QStringLiteral("id"), order.descending) +
+                QStringLiteral(" LIMIT ? OFFSET ?"),
             pageValues(page), readTorrent);
     });
     return r;
@@ -770,6 +800,32 @@ QVariantList filterValues(const core::SnatchFilter &f)
     return {f.user, f.user, f.torrent, f.torrent, f.hnrOnly ? 1 : 0};
 }
 
+QString snatchOrder(const core::SnatchFilter &f)
+{
+    using S = core::SnatchSort;
+    QString key;
+    switch (f.sort) {
+    case S::Id:
+        break;
+    case S::Completed:
+        key = QStringLiteral("s.completed_at");
+        break;
+    case S::LastSeen:
+        key = QStringLiteral("COALESCE(ut.last_seen, 0)");
+        break;
+    case S::Seedtime:
+        key = QStringLiteral("COALESCE(ut.seedtime, 0)");
+        break;
+    case S::Uploaded:
+        key = QStringLiteral("COALESCE(ut.uploaded, 0)");
+        break;
+    case S::Downloaded:
+        key = QStringLiteral("COALESCE(ut.downloaded, 0)");
+        break;
+    }
+    return orderBy(key, QStringLiteral("s.id"), f.descending);
+}
+
 // Runs `fn` inside one transaction on `db`; rolls back when it returns false.
 bool inTransaction(QSqlDatabase &db, const std::function<bool()> &fn)
 {
@@ -788,9 +844,10 @@ DbResult<std::vector<core::SnatchRecord>> SqlDatabase::snatches(const core::Snat
 {
     DbResult<std::vector<core::SnatchRecord>> r;
     run([&](QSqlDatabase &db) {
-        r = selectAll<core::SnatchRecord>(
-            db, kSnatchSelect + kSnatchFilter + QStringLiteral("ORDER BY s.id LIMIT ? OFFSET ?"),
-            filterValues(filter) + pageValues(page), readSnatch);
+        r = selectAll<core::SnatchRecord>(db,
+                                          kSnatchSelect + kSnatchFilter + snatchOrder(filter) +
+                                              QStringLiteral(" LIMIT ? OFFSET ?"),
+                                          filterValues(filter) + pageValues(page), readSnatch);
     });
     return r;
 }

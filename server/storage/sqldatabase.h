@@ -47,7 +47,8 @@ public:
     core::DbResult<core::UserRecord> setUserStats(core::UserId id, std::uint64_t uploaded,
                                                   std::uint64_t downloaded) override;
 
-    core::DbResult<std::vector<core::TorrentRecord>> torrents(core::Page page) override;
+    core::DbResult<std::vector<core::TorrentRecord>> torrents(const core::TorrentOrder &order,
+                                                              core::Page page) override;
     core::DbResult<core::TorrentRecord> torrent(core::TorrentId id) override;
     core::DbResult<core::TorrentRecord> torrentByHash(const proto::InfoHash &infoHash) override;
     core::DbResult<core::TorrentRecord> insertTorrent(const proto::InfoHash &infoHash,

@@ -93,6 +93,8 @@ private Q_SLOTS:
     void createTorrent();
     void createTorrentDuplicate();
     void listTorrents();
+    void sortTorrents_data();
+    void sortTorrents();
     void getTorrent_data();
     void getTorrent();
     void deleteTorrent();
@@ -715,6 +717,72 @@ void TestAdminApi::listTorrents()
     QCOMPARE(page.json.value(QStringLiteral("offset")).toInteger(), torrents.size() - 3);
     QCOMPARE(page.json.value(QStringLiteral("torrents")).toArray(),
              (QJsonArray{torrents[torrents.size() - 3], torrents[torrents.size() - 2]}));
+}
+
+void TestAdminApi::sortTorrents_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QStringList>("order"); // of the three "sort-*" torrents, made in this order
+    const QStringList made{QStringLiteral("sort-zeta"), QStringLiteral("sort-alpha"),
+                           QStringLiteral("sort-mid")};
+    QTest::newRow("default: by id") << QString() << 200 << made;
+    QTest::newRow("by id, descending")
+        << QStringLiteral("sort=-id") << 200 << QStringList{made[2], made[1], made[0]};
+    QTest::newRow("by name") << QStringLiteral("sort=name") << 200
+                             << QStringList{made[1], made[2], made[0]};
+    QTest::newRow("by name, descending")
+        << QStringLiteral("sort=-name") << 200 << QStringList{made[0], made[2], made[1]};
+    // uploaded 5, 1, 3 and completed 1, 3, 2 (set below)
+    QTest::newRow("by uploaded") << QStringLiteral("sort=uploaded") << 200
+                                 << QStringList{made[1], made[2], made[0]};
+    QTest::newRow("by completed, descending")
+        << QStringLiteral("sort=-completed") << 200 << QStringList{made[1], made[2], made[0]};
+    QTest::newRow("by created_at: ties by id") << QStringLiteral("sort=created_at") << 200 << made;
+    QTest::newRow("unknown key") << QStringLiteral("sort=seeders") << 400 << QStringList();
+    QTest::newRow("empty descending key") << QStringLiteral("sort=-") << 400 << QStringList();
+}
+
+void TestAdminApi::sortTorrents()
+{
+    QFETCH(QString, query);
+    QFETCH(int, status);
+    QFETCH(QStringList, order);
+    static bool made = false;
+    if (!made) {
+        const QList<std::tuple<const char *, int, int>> rows{
+            {"sort-zeta", 5, 1}, {"sort-alpha", 1, 3}, {"sort-mid", 3, 2}};
+        for (const auto &[name, uploaded, completed] : rows) {
+            const QJsonObject t =
+                m_server.createTorrent(randomInfoHash(), QString::fromLatin1(name));
+            QVERIFY(!t.isEmpty());
+            QCOMPARE(m_server
+                         .adminRequest("PUT",
+                                       QStringLiteral("/admin/torrents/%1/stats")
+                                           .arg(t.value(QStringLiteral("id")).toInteger()),
+                                       jsonObject({{"uploaded", uploaded},
+                                                   {"downloaded", 0},
+                                                   {"completed", completed}}))
+                         .status,
+                     200);
+        }
+        made = true;
+    }
+    const AdminReply r =
+        m_server.adminRequest("GET", QStringLiteral("/admin/torrents?limit=1000") +
+                                         (query.isEmpty() ? QString() : QLatin1Char('&') + query));
+    QCOMPARE(r.status, status);
+    if (status != 200) {
+        QCOMPARE(r.errorCode(), QStringLiteral("invalid_parameter"));
+        return;
+    }
+    QStringList seen;
+    for (const QJsonValue &v : r.json.value(QStringLiteral("torrents")).toArray()) {
+        const QString name = v.toObject().value(QStringLiteral("name")).toString();
+        if (name.startsWith(QLatin1String("sort-")))
+            seen << name;
+    }
+    QCOMPARE(seen, order);
 }
 
 void TestAdminApi::getTorrent_data()

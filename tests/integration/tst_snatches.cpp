@@ -22,6 +22,8 @@ private Q_SLOTS:
     void snatchRequests();
     void hitAndRun();
     void restartKeepsSnatches();
+    void sortSnatches_data();
+    void sortSnatches(); // last: its snatches would change the counts above
     void cleanupTestCase();
 
 private:
@@ -282,6 +284,63 @@ void TestSnatches::restartKeepsSnatches()
     QCOMPARE(
         m_server.adminRequest("GET", QStringLiteral("/admin/snatches/%1").arg(m_snatchId)).status,
         404);
+}
+
+void TestSnatches::sortSnatches_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArrayList>("order"); // torrents of the sorter's snatches, by label
+    QTest::newRow("default: by id") << QString() << 200 << QByteArrayList{"a", "b", "c"};
+    QTest::newRow("by id, descending")
+        << QStringLiteral("sort=-id") << 200 << QByteArrayList{"c", "b", "a"};
+    // uploaded: a 300, b 100, c 200 (credited at completion, below)
+    QTest::newRow("by uploaded") << QStringLiteral("sort=uploaded") << 200
+                                 << QByteArrayList{"b", "c", "a"};
+    QTest::newRow("by uploaded, descending")
+        << QStringLiteral("sort=-uploaded") << 200 << QByteArrayList{"a", "c", "b"};
+    QTest::newRow("by seedtime: ties by id")
+        << QStringLiteral("sort=seedtime") << 200 << QByteArrayList{"a", "b", "c"};
+    QTest::newRow("by completed_at, descending: ties by id, descending")
+        << QStringLiteral("sort=-completed_at") << 200 << QByteArrayList{"c", "b", "a"};
+    QTest::newRow("unknown key") << QStringLiteral("sort=ratio") << 400 << QByteArrayList{};
+}
+
+void TestSnatches::sortSnatches()
+{
+    QFETCH(QString, query);
+    QFETCH(int, status);
+    QFETCH(QByteArrayList, order);
+    static qint64 sorter = 0;
+    static QHash<QString, QByteArray> labels; // info_hash hex → label
+    if (sorter == 0) {
+        const QJsonObject u = m_server.createUser(QStringLiteral("sorter"));
+        const QString key = u.value(QStringLiteral("passkey")).toString();
+        const QList<std::pair<QByteArray, quint64>> rows{{"a", 300}, {"b", 100}, {"c", 200}};
+        for (const auto &[label, uploaded] : rows) {
+            const proto::InfoHash t = itest::randomInfoHash();
+            QVERIFY(!m_server.createTorrent(t).isEmpty());
+            QCOMPARE(announce(key, itest::counterQuery(t, "-IT0001-s", 0, 10, "started")),
+                     QByteArray());
+            QCOMPARE(announce(key, itest::counterQuery(t, "-IT0001-s", uploaded, 0, "completed")),
+                     QByteArray());
+            QVERIFY(flush()); // one commit each: completions in id order
+            labels.insert(t.toHexString(), label);
+        }
+        sorter = u.value(QStringLiteral("id")).toInteger();
+    }
+    const auto r =
+        m_server.adminRequest("GET", QStringLiteral("/admin/users/%1/snatches").arg(sorter) +
+                                         (query.isEmpty() ? QString() : QLatin1Char('?') + query));
+    QCOMPARE(r.status, status);
+    if (status != 200) {
+        QCOMPARE(r.errorCode(), QStringLiteral("invalid_parameter"));
+        return;
+    }
+    QByteArrayList seen;
+    for (const QJsonValue &v : r.json.value(QStringLiteral("snatches")).toArray())
+        seen << labels.value(v.toObject().value(QStringLiteral("info_hash")).toString());
+    QCOMPARE(seen, order);
 }
 
 void TestSnatches::cleanupTestCase()

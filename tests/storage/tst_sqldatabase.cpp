@@ -81,7 +81,7 @@ private Q_SLOTS:
         QCOMPARE(db->torrentByHash(ih(8)).status, DbStatus::NotFound);
         QCOMPARE(db->torrentCount().value, 1);
         QCOMPARE(db->deleteTorrent(t.value.id), DbStatus::Ok);
-        QCOMPARE(db->torrents({}).value.size(), 0u);
+        QCOMPARE(db->torrents({}, {}).value.size(), 0u);
     }
 
     void reopenKeepsDataAndSchema()
