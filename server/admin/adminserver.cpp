@@ -184,7 +184,8 @@ AdminServer::AdminServer(core::Directory &directory, core::Database &db, core::P
         [this](const auto &r, const auto &p) { return setMultipliers(r, p[0]); });
     add(M::Put, "/admin/torrents/:id/stats",
         [this](const auto &r, const auto &p) { return setTorrentStats(r, p[0]); });
-    add(M::Get, "/admin/freeleech", [this](const auto &, const auto &) { return listFreeleech(); });
+    add(M::Get, "/admin/freeleech",
+        [this](const auto &r, const auto &) { return listFreeleech(r); });
     add(
         M::Post, "/admin/stats/flush",
         [this](const auto &, const auto &) {
@@ -867,10 +868,10 @@ ApiReply AdminServer::listTorrents(const QHttpServerRequest &r)
                                            {"completed", S::Completed}});
     if (const auto *e = std::get_if<ApiReply>(&sort))
         return *e;
-    core::TorrentOrder order;
-    std::tie(order.sort, order.descending) = std::get<std::pair<S, bool>>(sort);
-    const auto torrents = m_db.torrents(order, p.page);
-    const auto total = m_db.torrentCount();
+    core::TorrentQuery query;
+    std::tie(query.sort, query.descending) = std::get<std::pair<S, bool>>(sort);
+    const auto torrents = m_db.torrents(query, p.page);
+    const auto total = m_db.torrentCount(query);
     if (!torrents.ok() || !total.ok())
         return dbError(DbStatus::Error, {}, torrents.message + total.message);
     QJsonArray items;
@@ -1042,18 +1043,21 @@ ApiReply AdminServer::setTorrentStats(const QHttpServerRequest &r, const QString
     });
 }
 
-ApiReply AdminServer::listFreeleech()
+ApiReply AdminServer::listFreeleech(const QHttpServerRequest &r)
 {
-    const auto torrents = m_db.torrents({}, {});
-    if (!torrents.ok())
-        return dbError(torrents.status, {}, torrents.message);
-    const std::int64_t now = m_service.now();
+    const Paging p = paging(r, m_settings);
+    if (p.error)
+        return *p.error;
+    core::TorrentQuery query;
+    query.freeleechAt = m_service.now(); // the moment the announce path would judge
+    const auto torrents = m_db.torrents(query, p.page);
+    const auto total = m_db.torrentCount(query);
+    if (!torrents.ok() || !total.ok())
+        return dbError(DbStatus::Error, {}, torrents.message + total.message);
     QJsonArray items;
     for (const auto &t : torrents.value)
-        if (t.policy.freeleechAt(now))
-            items.append(torrentDto(t, m_peers).toJson());
-    return {200, QJsonObject{{QStringLiteral("torrents"), items},
-                             {QStringLiteral("total"), static_cast<qint64>(items.size())}}};
+        items.append(torrentDto(t, m_peers).toJson());
+    return pagedReply(QStringLiteral("torrents"), items, total.value, p.page);
 }
 
 // ---- IP bans ----
@@ -1958,10 +1962,15 @@ ApiReply AdminServer::createToken(const QHttpServerRequest &r)
     if (auto *e = std::get_if<ApiReply>(&parsed))
         return *e;
     const QJsonObject o = std::get<QJsonObject>(parsed);
+    for (const char *field : {"name", "role"})
+        if (!o.contains(QLatin1String(field)))
+            return apiError(422, "missing_field",
+                            QStringLiteral("%1 is required").arg(QLatin1String(field)));
     const QString name = o.value(QStringLiteral("name")).toString();
     if (!o.value(QStringLiteral("name")).isString() || !TokenStore::validName(name))
         return apiError(422, "invalid_field",
-                        QStringLiteral("name must be 1 to 64 characters from [A-Za-z0-9._-]"));
+                        QStringLiteral("name must be 1 to 64 characters from [A-Za-z0-9._-], not "
+                                       "all digits, not \"env\""));
     const auto role = roleFromName(o.value(QStringLiteral("role")).toString());
     if (!o.value(QStringLiteral("role")).isString() || !role)
         return apiError(422, "invalid_field",

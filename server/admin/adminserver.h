@@ -124,7 +124,7 @@ private:
     ApiReply getTorrent(const QString &idOrHash);
     ApiReply setFreeleech(const QHttpServerRequest &r, const QString &idOrHash, bool on);
     ApiReply setMultipliers(const QHttpServerRequest &r, const QString &idOrHash);
-    ApiReply listFreeleech();
+    ApiReply listFreeleech(const QHttpServerRequest &r);
     ApiReply deleteTorrent(const QString &idOrHash);
     ApiReply setTorrentStats(const QHttpServerRequest &r, const QString &idOrHash);
     api::SnatchDto snatchDto(const core::SnatchRecord &s) const;

@@ -129,6 +129,9 @@ void EventHub::attach(QHttpServer &server)
             return reply(401, "unauthorized",
                          QStringLiteral("missing or invalid token: send Authorization: Bearer "
                                         "<token> or ?token="));
+        if (request.method() != QHttpServerRequest::Method::Get)
+            return reply(405, "method_not_allowed",
+                         QStringLiteral("/ws takes GET only (a WebSocket handshake)"));
         if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) != 0)
             return reply(400, "upgrade_required",
                          QStringLiteral("/ws is a WebSocket: send Upgrade: websocket"));

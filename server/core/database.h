@@ -87,10 +87,11 @@ enum class TorrentSort : std::uint8_t
     Completed,
 };
 
-struct TorrentOrder
+struct TorrentQuery
 {
     TorrentSort sort = TorrentSort::Id;
     bool descending = false;
+    std::int64_t freeleechAt = 0; // nonzero: only torrents whose freeleech is in force then
 };
 
 struct TorrentRecord
@@ -218,14 +219,14 @@ public:
                                               std::uint64_t downloaded) = 0;
 
     // Ties are ordered by id, in the same direction, so pages stay stable.
-    virtual DbResult<std::vector<TorrentRecord>> torrents(const TorrentOrder &order, Page page) = 0;
+    virtual DbResult<std::vector<TorrentRecord>> torrents(const TorrentQuery &query, Page page) = 0;
     virtual DbResult<TorrentRecord> torrent(TorrentId id) = 0;
     virtual DbResult<TorrentRecord> torrentByHash(const proto::InfoHash &infoHash) = 0;
     virtual DbResult<TorrentRecord> insertTorrent(const proto::InfoHash &infoHash,
                                                   const QString &name, std::int64_t createdAt) = 0;
     virtual DbStatus deleteTorrent(TorrentId id) = 0;
     virtual DbResult<TorrentRecord> setTorrentPolicy(TorrentId id, const TorrentPolicy &policy) = 0;
-    virtual DbResult<std::int64_t> torrentCount() = 0;
+    virtual DbResult<std::int64_t> torrentCount(const TorrentQuery &query) = 0;
     virtual DbResult<TorrentRecord> setTorrentStats(TorrentId id, std::uint64_t uploaded,
                                                     std::uint64_t downloaded,
                                                     std::uint64_t completed) = 0;

@@ -433,12 +433,23 @@ DbResult<core::UserRecord> SqlDatabase::userByPasskey(const proto::Passkey &pass
     return r;
 }
 
-DbResult<std::vector<core::TorrentRecord>> SqlDatabase::torrents(const core::TorrentOrder &order,
+namespace {
+// Every torrent, or with a freeleech time only those whose freeleech is in force then.
+const QString kTorrentFilter = QStringLiteral(
+    " WHERE (? = 0 OR (freeleech <> 0 AND (freeleech_until = 0 OR freeleech_until > ?)))");
+
+QVariantList torrentFilterValues(const core::TorrentQuery &q)
+{
+    return {qint64(q.freeleechAt), qint64(q.freeleechAt)};
+}
+} // namespace
+
+DbResult<std::vector<core::TorrentRecord>> SqlDatabase::torrents(const core::TorrentQuery &query,
                                                                  core::Page page)
 {
     using S = core::TorrentSort;
     QString key;
-    switch (order.sort) {
+    switch (query.sort) {
     case S::Id:
         break;
     case S::Name:
@@ -462,9 +473,9 @@ DbResult<std::vector<core::TorrentRecord>> SqlDatabase::torrents(const core::Tor
         r = selectAll<core::TorrentRecord>(
             db,
             QStringLiteral("SELECT ") + kTorrentColumns + QStringLiteral(" FROM torrents") +
-                orderBy(key, QStringLiteral("id"), order.descending) +
+                kTorrentFilter + orderBy(key, QStringLiteral("id"), query.descending) +
                 QStringLiteral(" LIMIT ? OFFSET ?"),
-            pageValues(page), readTorrent);
+            torrentFilterValues(query) + pageValues(page), readTorrent);
     });
     return r;
 }
@@ -564,11 +575,13 @@ DbResult<core::TorrentRecord> SqlDatabase::setTorrentStats(core::TorrentId id,
     return torrent(id);
 }
 
-DbResult<std::int64_t> SqlDatabase::torrentCount()
+DbResult<std::int64_t> SqlDatabase::torrentCount(const core::TorrentQuery &query)
 {
     DbResult<std::int64_t> r;
     run([&](QSqlDatabase &db) {
-        r = countRows(db, QStringLiteral("SELECT COUNT(*) FROM torrents"));
+        r = selectOne<std::int64_t>(
+            db, QStringLiteral("SELECT COUNT(*) FROM torrents") + kTorrentFilter,
+            torrentFilterValues(query), [](const QSqlQuery &q) { return q.value(0).toLongLong(); });
     });
     return r;
 }

@@ -47,7 +47,7 @@ public:
     core::DbResult<core::UserRecord> setUserStats(core::UserId id, std::uint64_t uploaded,
                                                   std::uint64_t downloaded) override;
 
-    core::DbResult<std::vector<core::TorrentRecord>> torrents(const core::TorrentOrder &order,
+    core::DbResult<std::vector<core::TorrentRecord>> torrents(const core::TorrentQuery &query,
                                                               core::Page page) override;
     core::DbResult<core::TorrentRecord> torrent(core::TorrentId id) override;
     core::DbResult<core::TorrentRecord> torrentByHash(const proto::InfoHash &infoHash) override;
@@ -57,7 +57,7 @@ public:
     core::DbStatus deleteTorrent(core::TorrentId id) override;
     core::DbResult<core::TorrentRecord>
     setTorrentPolicy(core::TorrentId id, const core::TorrentPolicy &policy) override;
-    core::DbResult<std::int64_t> torrentCount() override;
+    core::DbResult<std::int64_t> torrentCount(const core::TorrentQuery &query) override;
     core::DbResult<core::TorrentRecord> setTorrentStats(core::TorrentId id, std::uint64_t uploaded,
                                                         std::uint64_t downloaded,
                                                         std::uint64_t completed) override;

@@ -95,6 +95,7 @@ private Q_SLOTS:
     void listTorrents();
     void sortTorrents_data();
     void sortTorrents();
+    void listFreeleech();
     void getTorrent_data();
     void getTorrent();
     void deleteTorrent();
@@ -783,6 +784,45 @@ void TestAdminApi::sortTorrents()
             seen << name;
     }
     QCOMPARE(seen, order);
+}
+
+void TestAdminApi::listFreeleech()
+{
+    // Permanent, timed, ended (1 s) and no freeleech: only the first two are listed, paged.
+    QStringList names;
+    for (const char *n : {"fl-permanent", "fl-timed", "fl-ended", "fl-none"}) {
+        const QJsonObject t = m_server.createTorrent(randomInfoHash(), QString::fromLatin1(n));
+        QVERIFY(!t.isEmpty());
+        const QString path = QStringLiteral("/admin/torrents/%1/freeleech")
+                                 .arg(t.value(QStringLiteral("id")).toInteger());
+        const QByteArray name(n);
+        if (name == "fl-permanent")
+            QCOMPARE(m_server.adminRequest("POST", path).status, 200);
+        else if (name == "fl-timed")
+            QCOMPARE(m_server.adminRequest("POST", path, jsonObject({{"duration", 3600}})).status,
+                     200);
+        else if (name == "fl-ended")
+            QCOMPARE(m_server.adminRequest("POST", path, jsonObject({{"duration", 1}})).status,
+                     200);
+    }
+    const auto listed = [this](const QString &query) {
+        const AdminReply r =
+            m_server.adminRequest("GET", QStringLiteral("/admin/freeleech") + query);
+        QStringList out;
+        for (const QJsonValue &v : r.json.value(QStringLiteral("torrents")).toArray())
+            out << v.toObject().value(QStringLiteral("name")).toString();
+        return std::pair{r.json.value(QStringLiteral("total")).toInteger(), out};
+    };
+    QCOMPARE(listed({}).first, 3);
+    QTRY_COMPARE_WITH_TIMEOUT(listed({}).first, 2, 5000); // fl-ended's second has passed
+    QCOMPARE(listed({}).second,
+             (QStringList{QStringLiteral("fl-permanent"), QStringLiteral("fl-timed")}));
+    QCOMPARE(listed(QStringLiteral("?limit=1")).second,
+             QStringList{QStringLiteral("fl-permanent")});
+    QCOMPARE(listed(QStringLiteral("?limit=1&offset=1")).second,
+             QStringList{QStringLiteral("fl-timed")});
+    QCOMPARE(listed(QStringLiteral("?limit=1&offset=1")).first, 2);
+    QCOMPARE(m_server.adminRequest("GET", QStringLiteral("/admin/freeleech?limit=0")).status, 400);
 }
 
 void TestAdminApi::getTorrent_data()

@@ -86,7 +86,12 @@ void TestAdminTokens::tokenRequests_data()
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("code");
     QTest::newRow("no name") << QByteArray("POST") << "/admin/tokens"
-                             << QByteArray(R"({"role":"readonly"})") << 422 << "invalid_field";
+                             << QByteArray(R"({"role":"readonly"})") << 422 << "missing_field";
+    QTest::newRow("no role") << QByteArray("POST") << "/admin/tokens"
+                             << QByteArray(R"({"name":"nobody"})") << 422 << "missing_field";
+    QTest::newRow("all digits") << QByteArray("POST") << "/admin/tokens"
+                                << QByteArray(R"({"name":"123","role":"readonly"})") << 422
+                                << "invalid_field";
     QTest::newRow("bad name") << QByteArray("POST") << "/admin/tokens"
                               << QByteArray(R"({"name":"a b","role":"readonly"})") << 422
                               << "invalid_field";

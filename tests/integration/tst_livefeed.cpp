@@ -114,13 +114,15 @@ private:
         return r;
     }
     // A WebSocket upgrade request written by hand; the status and body of the answer.
+    // `target`: "/ws?…" for a GET, or "METHOD /ws?…".
     static std::pair<int, QByteArray> rawUpgrade(quint16 port, const QByteArray &target,
                                                  const QByteArray &headers)
     {
         itest::RawHttpConnection c;
         if (!c.connectTo(QHostAddress(QHostAddress::LocalHost), port))
             return {0, {}};
-        c.send(QByteArray("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "\r\n"));
+        const QByteArray line = target.startsWith('/') ? "GET " + target : target;
+        c.send(QByteArray(line + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "\r\n"));
         const auto reply = c.readReply();
         return reply ? std::pair{reply->status, reply->body} : std::pair{0, QByteArray()};
     }
@@ -179,6 +181,8 @@ void TestLiveFeed::handshakeRefused_data()
         << QByteArray("unauthorized");
     QTest::newRow("plain GET") << QByteArray("/ws") << QByteArray(bearer + "Connection: close\r\n")
                                << 400 << QByteArray("upgrade_required");
+    QTest::newRow("not a GET") << QByteArray("POST /ws") << QByteArray(upgrade + bearer) << 405
+                               << QByteArray("method_not_allowed");
     QTest::newRow("unknown type") << QByteArray("/ws?types=stats,gossip")
                                   << QByteArray(upgrade + bearer) << 400
                                   << QByteArray("invalid_parameter");

@@ -79,7 +79,7 @@ private Q_SLOTS:
         QCOMPARE(db->torrentByHash(ih(7)).value.id, t.value.id);
         QCOMPARE(db->torrent(t.value.id).value.infoHash, ih(7));
         QCOMPARE(db->torrentByHash(ih(8)).status, DbStatus::NotFound);
-        QCOMPARE(db->torrentCount().value, 1);
+        QCOMPARE(db->torrentCount({}).value, 1);
         QCOMPARE(db->deleteTorrent(t.value.id), DbStatus::Ok);
         QCOMPARE(db->torrents({}, {}).value.size(), 0u);
     }
