@@ -56,6 +56,13 @@ def bounds(schema):
     return ", ".join(parts)
 
 
+def described(spec, text, schema):
+    """A one-line description with the schema's bounds and default after it."""
+    desc = one_line(text)
+    extra = bounds(resolve(spec, schema))
+    return (desc + f" ({extra})").strip() if extra else desc
+
+
 def example_value(spec, param):
     if "example" in param:
         return param["example"]
@@ -105,12 +112,8 @@ def fields_table(spec, schema, out):
     out.append("| field | type | required | description |")
     out.append("|---|---|---|---|")
     for name, prop in props.items():
-        shown = resolve(spec, prop) if "$ref" not in prop else prop
-        desc = one_line(resolve(spec, prop).get("description", ""))
-        extra = bounds(resolve(spec, prop))
-        if extra:
-            desc = (desc + f" ({extra})").strip()
-        out.append(f"| `{name}` | {type_of(spec, shown)} | {'yes' if name in required else 'no'}"
+        desc = described(spec, resolve(spec, prop).get("description", ""), prop)
+        out.append(f"| `{name}` | {type_of(spec, prop)} | {'yes' if name in required else 'no'}"
                    f" | {desc} |")
     out.append("")
 
@@ -159,10 +162,7 @@ def render(spec):
                         "|---|---|---|---|---|"]
                 for p in params:
                     schema = p.get("schema", {})
-                    desc = one_line(p.get("description", ""))
-                    extra = bounds(resolve(spec, schema))
-                    if extra:
-                        desc = (desc + f" ({extra})").strip()
+                    desc = described(spec, p.get("description", ""), schema)
                     out.append(f"| `{p['name']}` | {p['in']} | {type_of(spec, schema)} | "
                                f"{'yes' if p.get('required') else 'no'} | {desc} |")
                 out.append("")
