@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # fuzz.sh [RUNS] [TARGET...]: builds the libFuzzer targets with clang (ASan+UBSan) and runs
 # each over a copy of its seed corpus (tests/fuzz/corpus/<name>) for RUNS executions
-# (default 1000000). Targets: bencode http iprange udp (default: all). Exits non-zero on a finding.
+# (default 1000000). Targets: bencode http iprange peerjournal udp (default: all). Exits non-zero on a finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-1000000}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(bencode http iprange udp)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(bencode http iprange peerjournal udp)
 ./scripts/deps.sh fuzz
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
       -DSK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -373,6 +373,12 @@ const std::vector<Field> &fields()
                              "Announces waiting for the accounting commit that trigger one at "
                              "once, before the interval ends (bounds the memory a burst takes).",
                              [](Config &c) -> int & { return c.statsFlushRecords; }));
+        t.push_back(intField("stats.snapshot_log_mib", 0, 1 << 20,
+                             "Peer journal: the log of peers' last reported totals is folded "
+                             "into a new snapshot of the swarms once it holds this many MiB and "
+                             "twice the last snapshot (0: twice the snapshot alone). Bounds the "
+                             "database's size and the time a start takes to read it back.",
+                             [](Config &c) -> int & { return c.statsSnapshotLogMib; }));
 
         t.push_back(stringField(
             "admin.bind",

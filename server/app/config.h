@@ -29,6 +29,7 @@ struct Config
     int reapInterval = 60;
     int statsFlushInterval = 3;     // seconds between accounting commits
     int statsFlushRecords = 500000; // pending announces that trigger a commit at once
+    int statsSnapshotLogMib = 64;   // peer journal: log size that may trigger a snapshot
     core::TrackerSettings tracker;
     core::HitAndRunSettings hnr;
     core::BonusSettings bonus;

@@ -178,13 +178,21 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     p->access = std::make_unique<core::AccessControl>(*p->db, p->bans, p->clients, p->clock);
     if (p->access->load(error) != core::DbStatus::Ok)
         return false;
-    const std::int64_t peerTimeout = m_config.tracker.peerTimeout;
-    const auto restored = p->directory->restorePeers(p->clock.now() - peerTimeout);
+    const auto restored = p->directory->restorePeers(p->clock.now() - m_config.tracker.peerTimeout);
     if (!restored.ok()) {
         *error = QStringLiteral("cannot restore peers: ") + restored.message;
         return false;
     }
-    p->stats = std::make_unique<core::StatsWriter>(p->ledger, *p->db, p->clock, peerTimeout);
+    core::JournalSettings journal;
+    journal.minLogBytes = std::int64_t(m_config.statsSnapshotLogMib) << 20;
+    p->stats = std::make_unique<core::StatsWriter>(p->ledger, *p->db, p->clock, *p->peers,
+                                                   p->registry, journal);
+    // The restored peers become the journal's snapshot before anything is served: the log
+    // then only ever holds this run's announces (see core::StatsWriter::snapshot).
+    if (!p->stats->snapshot()) {
+        *error = QStringLiteral("cannot write the peer snapshot: ") + p->db->lastError();
+        return false;
+    }
     p->flusher = std::make_unique<core::PeriodicJob>(QStringLiteral("stats"),
                                                      [parts = p.get()] { parts->flushNow(); });
     // A burst past stats.flush_records is committed at once, on the flushing thread.

@@ -82,16 +82,29 @@ void StatsLedger::setHighWater(std::size_t threshold, std::function<void()> onFu
 
 void StatsLedger::append(const StatsRecord &record)
 {
-    Buffer &b = local();
-    {
-        std::lock_guard lock(b.lock);
-        b.records.push_back(record);
-    }
+    Scope(*this).append(record);
+}
+
+StatsLedger::Scope::Scope(StatsLedger &ledger)
+    : m_ledger(ledger), m_buffer(ledger.local()), m_lock(m_buffer.lock)
+{}
+
+StatsLedger::Scope::~Scope()
+{
+    m_lock.unlock();
+    if (m_full) // outside the lock: the callback may start a drain
+        m_ledger.m_onFull();
+}
+
+void StatsLedger::Scope::append(const StatsRecord &record)
+{
+    m_buffer.records.push_back(record);
     // Exactly one append sees the count reach the mark (until a drain lowers it again).
-    if (m_pending.fetch_add(1, std::memory_order_relaxed) + 1 == m_highWater && m_onFull)
-        m_onFull();
+    if (m_ledger.m_pending.fetch_add(1, std::memory_order_relaxed) + 1 == m_ledger.m_highWater &&
+        m_ledger.m_onFull)
+        m_full = true;
     if (record.credit.reset)
-        m_resets.fetch_add(1, std::memory_order_relaxed);
+        m_ledger.m_resets.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::vector<StatsRecord> StatsLedger::takeAll()
@@ -103,6 +116,8 @@ std::vector<StatsRecord> StatsLedger::takeAll()
         {
             std::lock_guard bufferLock(b->lock);
             taken.swap(b->records);
+            // The worker starts again at the size it reached, not from nothing by doublings.
+            b->records.reserve(taken.size());
         }
         m_pending.fetch_sub(taken.size(), std::memory_order_relaxed);
         if (all.empty())

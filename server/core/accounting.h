@@ -60,6 +60,12 @@ struct StatsRecord
 // ever contended by the drain). The stats writer drains them all.
 class StatsLedger
 {
+    struct Buffer
+    {
+        std::mutex lock;
+        std::vector<StatsRecord> records;
+    };
+
 public:
     StatsLedger();
     ~StatsLedger();
@@ -71,16 +77,32 @@ public:
     // ledger stays bounded. Set it before any append.
     void setHighWater(std::size_t threshold, std::function<void()> onFull);
     void append(const StatsRecord &record);
+
+    // Holds this thread's buffer from before a peer store update until its record is in:
+    // a drain then never runs between the two, so a drain that starts after a snapshot of
+    // the store has every record the snapshot saw (see peerjournal.h). Uncontended but for
+    // a drain; one per thread at a time.
+    class Scope
+    {
+    public:
+        explicit Scope(StatsLedger &ledger);
+        ~Scope();
+        Scope(const Scope &) = delete;
+        Scope &operator=(const Scope &) = delete;
+        void append(const StatsRecord &record);
+
+    private:
+        StatsLedger &m_ledger;
+        Buffer &m_buffer;
+        std::unique_lock<std::mutex> m_lock;
+        bool m_full = false;
+    };
+
     std::vector<StatsRecord> takeAll();
     std::size_t pending() const { return m_pending.load(std::memory_order_relaxed); }
     std::uint64_t resets() const { return m_resets.load(std::memory_order_relaxed); }
 
 private:
-    struct Buffer
-    {
-        std::mutex lock;
-        std::vector<StatsRecord> records;
-    };
     Buffer &local();
 
     const std::uint64_t m_id; // thread-local caches are keyed by this, never by address

@@ -116,6 +116,10 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
         a.reachability = seen.state;
     }
 
+    // Unregistered torrents (only with enforce_registration off) have no id to account on.
+    std::optional<StatsLedger::Scope> ledger;
+    if (m_ledger && torrent)
+        ledger.emplace(*m_ledger);
     const AnnounceOutcome outcome = m_peers.announce(a, out);
     if (m_access.reach) {
         // Queued only now that the peer is in the store, where the answer will look for it.
@@ -130,8 +134,7 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
                           QByteArrayLiteral("; other peers may not reach it either: check its "
                                             "port forwarding");
     }
-    // Unregistered torrents (only with enforce_registration off) have no id to account on.
-    if (m_ledger && torrent) {
+    if (ledger) {
         StatsRecord r;
         r.sequence = outcome.sequence;
         r.user = user.id;
@@ -153,7 +156,8 @@ TrackerError AnnounceService::announce(const proto::AnnounceRequest &request, Pe
             a.now > outcome.previous->lastAnnounce)
             r.seedtime = static_cast<std::uint32_t>(std::min<std::int64_t>(
                 a.now - outcome.previous->lastAnnounce, m_settings.seedtimeMaxGap));
-        m_ledger->append(r);
+        ledger->append(r);
+        ledger.reset();
         if (m_access.cheats && r.credit.rawUploaded > 0)
             flagCheats(r, a, outcome.previous, out);
     }

@@ -119,6 +119,14 @@ struct PeerRecord
     std::int64_t lastAnnounce = 0;
 };
 
+// A snapshot of the peer store staged under `generation` (peerjournal.h): the commit that
+// carries it makes it current and drops the log rows up to `logCut`, which it covers.
+struct SnapshotPromotion
+{
+    std::int64_t generation = 0;
+    std::int64_t logCut = 0;
+};
+
 // A user's completion of a torrent, with what accrued on that (user, torrent) since.
 struct SnatchRecord
 {
@@ -231,10 +239,20 @@ public:
                                                     std::uint64_t downloaded,
                                                     std::uint64_t completed) = 0;
 
-    // One transaction: the batch's sums, its peers' newest totals (rows of stopped peers
-    // go), and, when `expireBefore` > 0, peer rows last announced before it go too. Rows of users
-    // or torrents deleted meanwhile are skipped, never an error.
-    virtual DbStatus commitStats(const StatsBatch &batch, std::int64_t expireBefore) = 0;
+    // One transaction: the batch's sums and its peers' newest totals appended to the peer
+    // journal's log (peerjournal.h); with `promote`, also the staged snapshot made current and
+    // the log it covers dropped. Rows of users or torrents deleted meanwhile are skipped, never
+    // an error.
+    virtual DbStatus commitStats(const StatsBatch &batch,
+                                 const std::optional<SnapshotPromotion> &promote) = 0;
+    // Starts a snapshot of the peer store: drops what unfinished ones staged, and returns the
+    // next generation with the newest committed log row (the snapshot will cover the log up
+    // to it, since it copies the store after that commit).
+    virtual DbResult<SnapshotPromotion> beginPeerSnapshot() = 0;
+    // Stores one part (journal entries) of a snapshot; not in use until promoted.
+    virtual DbStatus stagePeerSnapshot(std::int64_t generation, const QByteArray &entries) = 0;
+    // The peers as the current snapshot and the log after it leave them, last announced at or
+    // after `announcedSince`.
     virtual DbResult<std::vector<PeerRecord>> peers(std::int64_t announcedSince) = 0;
     // Why the last commitStats failed (for the log line).
     virtual QString lastError() const = 0;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace sk::core {
@@ -133,6 +134,12 @@ public:
     virtual PeerStoreStats stats() const = 0;
     // Every swarm with at least one peer, in no particular order.
     virtual std::vector<SwarmSummary> swarms() const = 0;
+    // Copies every swarm for a snapshot of the peer journal (see peerjournal.h): one shard
+    // at a time under its lock, then `fn` per swarm outside it, with the sequence of the
+    // swarm's newest announce at the copy (every later announce gets a higher one).
+    using SnapshotFn = std::function<void(const proto::InfoHash &, std::uint64_t sequence,
+                                          std::span<const PeerInfo>)>;
+    virtual void snapshot(const SnapshotFn &fn) const = 0;
 };
 
 } // namespace sk::core

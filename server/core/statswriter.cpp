@@ -1,5 +1,7 @@
 #include "statswriter.h"
 
+#include "peerjournal.h"
+
 #include <QDebug>
 
 #include <algorithm>
@@ -7,28 +9,94 @@
 namespace sk::core {
 
 StatsWriter::StatsWriter(StatsLedger &ledger, Database &db, const Clock &clock,
-                         std::int64_t peerTimeout)
-    : m_ledger(ledger), m_db(db), m_clock(clock), m_peerTimeout(peerTimeout)
+                         const PeerStore &peers, const Registry &registry, JournalSettings journal)
+    : m_ledger(ledger), m_db(db), m_clock(clock), m_peers(peers), m_registry(registry),
+      m_journal(journal)
 {}
 
 FlushResult StatsWriter::flush()
 {
     std::lock_guard lock(m_lock);
+    return flushLocked(false);
+}
+
+bool StatsWriter::snapshot()
+{
+    std::lock_guard lock(m_lock);
+    return flushLocked(true).ok && !m_staged;
+}
+
+std::optional<SnapshotPromotion> StatsWriter::stageSnapshot()
+{
+    const DbResult<SnapshotPromotion> begun = m_db.beginPeerSnapshot();
+    if (!begun.ok()) {
+        qWarning().noquote() << "swarmkeeperd: peer snapshot not started:" << begun.message;
+        return std::nullopt;
+    }
+    constexpr qsizetype kPartBytes = 4 << 20;
+    QByteArray part;
+    bool ok = true;
+    std::int64_t bytes = 0;
+    const auto stage = [&] {
+        ok = ok && m_db.stagePeerSnapshot(begun.value.generation, part) == DbStatus::Ok;
+        bytes += part.size();
+        part.clear();
+    };
+    m_peers.snapshot([&](const proto::InfoHash &infoHash, std::uint64_t sequence,
+                         std::span<const PeerInfo> peers) {
+        const std::optional<TorrentId> torrent = m_registry.torrentId(infoHash);
+        if (!torrent || !ok)
+            return; // an unregistered torrent's peers are not accounted, nor journaled
+        journal::Entry e;
+        e.kind = journal::EntryKind::Watermark;
+        e.torrent = *torrent;
+        e.sequence = sequence;
+        journal::append(part, e);
+        e.kind = journal::EntryKind::Live;
+        for (const PeerInfo &p : peers) {
+            e.user = p.userId;
+            e.peerId = p.peerId;
+            e.uploaded = p.uploaded;
+            e.downloaded = p.downloaded;
+            e.left = p.left;
+            e.endpoint = p.endpoint;
+            e.lastAnnounce = p.lastAnnounce;
+            journal::append(part, e);
+        }
+        if (part.size() >= kPartBytes)
+            stage();
+    });
+    if (!part.isEmpty())
+        stage();
+    if (!ok) {
+        qWarning().noquote() << "swarmkeeperd: peer snapshot not staged:" << m_db.lastError();
+        return std::nullopt;
+    }
+    m_stagedBytes = bytes;
+    return begun.value;
+}
+
+FlushResult StatsWriter::flushLocked(bool forceSnapshot)
+{
     FlushResult result;
+    // The copy comes before the drain: every record of what it copied is then in this
+    // drain or an earlier one (StatsLedger::Scope), so the commit below covers it.
+    if (!m_staged &&
+        (forceSnapshot || m_logBytes > std::max(m_journal.minLogBytes, 2 * m_snapshotBytes)))
+        m_staged = stageSnapshot();
     const std::vector<StatsRecord> records = m_ledger.takeAll();
     result.records = records.size();
     StatsBatch fresh;
     fresh.addAll(records);
     m_pending.merge(std::move(fresh));
-    // Stale peer rows are swept by a table scan, so only now and then.
     const std::int64_t now = m_clock.now();
-    const bool sweep = now >= m_nextSweep;
-    if (m_pending.empty() && !sweep)
+    if (m_pending.empty() && !m_staged)
         return result;
     const std::size_t rows = m_pending.size();
-    if (m_db.commitStats(m_pending, sweep ? now - m_peerTimeout : 0) != DbStatus::Ok) {
+    if (m_db.commitStats(m_pending, m_staged) != DbStatus::Ok) {
         // Kept, and merged with newer deltas next time. Coalescing bounds it: at most one
-        // row per user, (user, torrent), torrent and live peer.
+        // row per user, (user, torrent), torrent and live peer. A staged snapshot stays
+        // valid: the batch it needs is the one kept.
         m_failures.fetch_add(1, std::memory_order_relaxed);
         qWarning().noquote() << "swarmkeeperd: stats flush failed, keeping" << rows
                              << "rows for the next attempt:" << m_db.lastError();
@@ -36,12 +104,17 @@ FlushResult StatsWriter::flush()
         result.pending = rows;
         return result;
     }
+    if (m_staged) {
+        m_staged.reset();
+        m_snapshotBytes = m_stagedBytes;
+        m_logBytes = 0;
+        m_snapshots.fetch_add(1, std::memory_order_relaxed);
+    }
+    m_logBytes += std::int64_t(m_pending.peers.size()) * journal::kEntrySize;
     if (m_observer)
         m_observer(m_pending);
     m_pending = StatsBatch{};
     m_lastSuccess.store(now, std::memory_order_relaxed);
-    if (sweep)
-        m_nextSweep = now + std::clamp<std::int64_t>(m_peerTimeout / 4, 1, kMaxSweepInterval);
     result.committed = rows;
     return result;
 }

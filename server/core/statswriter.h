@@ -5,11 +5,14 @@
 #include "accounting.h"
 #include "clock.h"
 #include "database.h"
+#include "peerstore.h"
+#include "registry.h"
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 namespace sk::core {
 
@@ -21,18 +24,30 @@ struct FlushResult
     std::size_t pending = 0;   // coalesced rows still waiting (after a failure)
 };
 
+// When the peer journal's log is folded into a new snapshot (peerjournal.h).
+struct JournalSettings
+{
+    // The log is compacted once it holds this many bytes and twice the last snapshot's size:
+    // the database then holds at most about three snapshots' worth of peers, and a start
+    // reads as much.
+    std::int64_t minLogBytes = std::int64_t(64) << 20;
+};
+
 class StatsWriter
 {
 public:
-    // `peerTimeout`: peer rows not announced for this long are deleted (see kMaxSweepInterval).
-    StatsWriter(StatsLedger &ledger, Database &db, const Clock &clock, std::int64_t peerTimeout);
+    // `peers` is what a snapshot copies; `registry` names each swarm's torrent.
+    StatsWriter(StatsLedger &ledger, Database &db, const Clock &clock, const PeerStore &peers,
+                const Registry &registry, JournalSettings journal = {});
 
-    // Stale peer rows (not announced for `peerTimeout`) are swept every peerTimeout / 4, at
-    // most this many seconds apart.
-    static constexpr std::int64_t kMaxSweepInterval = 300;
-
-    // Drains and commits once. Thread-safe (a timer and the admin API may both call it).
+    // Drains and commits once; when the log is due for compaction, first copies the peer
+    // store into a staged snapshot that this commit makes current. Thread-safe (a timer and
+    // the admin API may both call it).
     FlushResult flush();
+    // Snapshots the peer store and commits it now (with whatever is pending). A start does
+    // this before it serves, so that the log never spans two runs of the process, whose
+    // announce sequences start over.
+    bool snapshot();
     // Flushes until the ledger is empty and nothing is pending, or `attempts` fail.
     bool flushAll(int attempts);
 
@@ -52,17 +67,29 @@ public:
     {
         return m_lastSuccess.load(std::memory_order_relaxed);
     }
+    std::uint64_t snapshots() const { return m_snapshots.load(std::memory_order_relaxed); }
 
 private:
+    FlushResult flushLocked(bool forceSnapshot);
+    // Stages a snapshot of the peer store; nothing if a database call fails (the parts
+    // staged so far are dropped by the next attempt's beginPeerSnapshot()).
+    std::optional<SnapshotPromotion> stageSnapshot();
+
     StatsLedger &m_ledger;
     Database &m_db;
     const Clock &m_clock;
-    std::int64_t m_peerTimeout;
+    const PeerStore &m_peers;
+    const Registry &m_registry;
+    const JournalSettings m_journal;
     mutable std::mutex m_lock;
     StatsBatch m_pending; // a batch whose commit failed, waiting for the next attempt
+    std::optional<SnapshotPromotion> m_staged; // a snapshot waiting for a successful commit
+    std::int64_t m_stagedBytes = 0;
+    std::int64_t m_snapshotBytes = 0; // the current snapshot's size
+    std::int64_t m_logBytes = 0;      // the log committed since it
     std::atomic<std::uint64_t> m_failures{0};
     std::atomic<std::int64_t> m_lastSuccess{0};
-    std::int64_t m_nextSweep = 0;
+    std::atomic<std::uint64_t> m_snapshots{0};
     std::function<void(const StatsBatch &)> m_observer;
 };
 

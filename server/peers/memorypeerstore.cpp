@@ -193,4 +193,39 @@ std::vector<core::SwarmSummary> MemoryPeerStore::swarms() const
     return all;
 }
 
+void MemoryPeerStore::snapshot(const SnapshotFn &fn) const
+{
+    struct Copied
+    {
+        proto::InfoHash infoHash;
+        std::uint64_t sequence;
+        std::size_t begin;
+        std::size_t end;
+    };
+    std::vector<Copied> swarms;
+    std::vector<core::PeerInfo> peers;
+    for (std::size_t s = 0; s < m_shardCount; ++s) {
+        swarms.clear();
+        peers.clear();
+        {
+            // Only the copy holds the shard: announces to it wait for a memcpy-sized pause,
+            // never for the caller's work.
+            const Shard &shard = m_shards[s];
+            std::lock_guard lock(shard.lock);
+            std::size_t total = 0;
+            for (const auto &[hash, swarm] : shard.swarms)
+                total += swarm->size();
+            peers.reserve(total); // once: list() would otherwise reserve swarm by swarm
+            for (const auto &[hash, swarm] : shard.swarms) {
+                const std::size_t begin = peers.size();
+                swarm->list(peers);
+                swarms.push_back({hash, swarm->sequence(), begin, peers.size()});
+            }
+        }
+        for (const Copied &c : swarms)
+            fn(c.infoHash, c.sequence,
+               std::span<const core::PeerInfo>(peers.data() + c.begin, c.end - c.begin));
+    }
+}
+
 } // namespace sk::peers

@@ -34,6 +34,7 @@ public:
     std::vector<core::PeerInfo> peers(const proto::InfoHash &infoHash) const override;
     core::PeerStoreStats stats() const override;
     std::vector<core::SwarmSummary> swarms() const override;
+    void snapshot(const SnapshotFn &fn) const override;
 
     class Swarm;
 

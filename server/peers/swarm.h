@@ -54,6 +54,7 @@ public:
     bool setReachability(core::UserId user, const proto::PeerId &id,
                          const proto::PeerEndpoint &endpoint, core::Reachability r);
     void list(std::vector<core::PeerInfo> &out) const;
+    std::uint64_t sequence() const { return m_sequence; } // the newest announce's
     bool empty() const { return m_seeders.empty() && m_leechers.empty(); }
     std::size_t size() const { return m_seeders.size() + m_leechers.size(); }
     // Checks that the index and the vectors agree (tests only).

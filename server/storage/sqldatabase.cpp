@@ -3,7 +3,10 @@
 #include "migrations.h"
 #include "sqlitebatch.h"
 
+#include "server/core/peerjournal.h"
+
 #include <QAtomicInt>
+#include <QDebug>
 #include <QMetaObject>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -14,6 +17,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace sk::storage {
 
@@ -586,7 +590,13 @@ DbResult<std::int64_t> SqlDatabase::torrentCount(const core::TorrentQuery &query
     return r;
 }
 
-DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t expireBefore)
+namespace {
+// A log part's size: a million-peer commit is ~24 parts, each bound and written in one go.
+constexpr qsizetype kLogPartBytes = 4 << 20;
+} // namespace
+
+DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
+                                  const std::optional<core::SnapshotPromotion> &promote)
 {
     DbStatus status = DbStatus::Ok;
     run([&](QSqlDatabase &db) {
@@ -604,13 +614,30 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
             return m_deletedUsers.count(user) != 0 || m_deletedTorrents.count(torrent) != 0;
         };
         const bool filter = !m_deletedUsers.empty() || !m_deletedTorrents.empty();
-        using PeerRow = std::pair<core::PeerKey, core::PeerState>;
-        std::vector<const PeerRow *> live;
-        std::vector<const PeerRow *> gone;
-        live.reserve(batch.peers.size());
-        for (const PeerRow &p : batch.peers) {
-            if (!filter || !deleted(p.first.user, p.first.torrent))
-                (p.second.stopped ? gone : live).push_back(&p);
+        // The peers' newest totals go to the journal's log as blobs of entries (stopped
+        // peers too: the fold drops them), parts of a bounded size.
+        std::vector<QByteArray> logParts;
+        for (const auto &[key, state] : batch.peers) {
+            if (filter && deleted(key.user, key.torrent))
+                continue;
+            if (logParts.empty() || logParts.back().size() >= kLogPartBytes) {
+                logParts.emplace_back();
+                logParts.back().reserve(std::min<qsizetype>(
+                    kLogPartBytes, qsizetype(batch.peers.size()) * core::journal::kEntrySize));
+            }
+            core::journal::Entry e;
+            e.kind =
+                state.stopped ? core::journal::EntryKind::Stopped : core::journal::EntryKind::Live;
+            e.torrent = key.torrent;
+            e.user = key.user;
+            e.peerId = key.peerId;
+            e.uploaded = state.uploaded;
+            e.downloaded = state.downloaded;
+            e.left = state.left;
+            e.endpoint = state.endpoint;
+            e.lastAnnounce = state.lastAnnounce;
+            e.sequence = state.sequence;
+            core::journal::append(logParts.back(), e);
         }
 
         using UserTorrentRow = std::pair<core::UserTorrentKey, core::UserTorrentDelta>;
@@ -630,86 +657,75 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch, std::int64_t ex
         // foreign-key checks would only cost a lookup per row: they are off for this
         // transaction (the pragma cannot change inside one; one connection writes).
         bool ok = sql.exec("PRAGMA foreign_keys=OFF") && sql.exec("BEGIN IMMEDIATE");
-        ok =
-            ok &&
-            sql.run("UPDATE users SET uploaded = uploaded + v.column2, "
-                    "downloaded = downloaded + v.column3 FROM (",
-                    ") AS v WHERE users.id = v.column1", 3, batch.users,
-                    [](RowBinder &b, const auto &r) {
-                        b.integer(r.first).counter(r.second.uploaded).counter(r.second.downloaded);
-                    }) &&
-            sql.run("UPDATE torrents SET uploaded = uploaded + v.column2, "
-                    "downloaded = downloaded + v.column3, "
-                    "completed = completed + v.column4 FROM (",
-                    ") AS v WHERE torrents.id = v.column1", 4, batch.torrents,
-                    [](RowBinder &b, const auto &r) {
-                        b.integer(r.first)
-                            .counter(r.second.uploaded)
-                            .counter(r.second.downloaded)
-                            .integer(r.second.completed);
-                    }) &&
-            sql.run("INSERT INTO user_torrents (user_id, torrent_id, uploaded, downloaded, "
-                    "raw_uploaded, raw_downloaded, seedtime, last_seen) SELECT * FROM (",
-                    ") AS v WHERE true ON CONFLICT (user_id, torrent_id) DO UPDATE SET "
-                    "uploaded = uploaded + excluded.uploaded, "
-                    "downloaded = downloaded + excluded.downloaded, "
-                    "raw_uploaded = raw_uploaded + excluded.raw_uploaded, "
-                    "raw_downloaded = raw_downloaded + excluded.raw_downloaded, "
-                    "seedtime = seedtime + excluded.seedtime, "
-                    "last_seen = max(last_seen, excluded.last_seen)",
-                    8, userTorrents,
-                    [](RowBinder &b, const UserTorrentRow *r) {
-                        b.integer(r->first.first)
-                            .integer(r->first.second)
-                            .counter(r->second.uploaded)
-                            .counter(r->second.downloaded)
-                            .counter(r->second.rawUploaded)
-                            .counter(r->second.rawDownloaded)
-                            .counter(r->second.seedtime)
-                            .integer(r->second.lastSeen);
-                    }) &&
-            // One snatch per user and torrent: a later completion keeps the first. The few
-            // snatch rows keep their EXISTS filters, so that none can ever name a user or
-            // torrent that is gone (snatches are listed; the rows above are not on their own).
-            sql.run("INSERT INTO snatches (user_id, torrent_id, completed_at) SELECT * FROM (",
-                    ") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
-                    "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2) "
-                    "ON CONFLICT (user_id, torrent_id) DO NOTHING",
-                    3, snatched,
-                    [](RowBinder &b, const UserTorrentRow *r) {
-                        b.integer(r->first.first)
-                            .integer(r->first.second)
-                            .integer(r->second.completedAt);
-                    }) &&
-            // Every column is written, so a conflict simply replaces the row: cheaper than
-            // ON CONFLICT ... DO UPDATE, which looks the row up again to update it.
-            sql.run("INSERT OR REPLACE INTO peers (torrent_id, user_id, peer_id, uploaded, "
-                    "downloaded, left_bytes, ip, port, last_announce)",
-                    "", 9, live,
-                    [](RowBinder &b, const PeerRow *r) {
-                        const core::PeerState &s = r->second;
-                        b.integer(r->first.torrent)
-                            .integer(r->first.user)
-                            .blob(r->first.peerId.bytes.data(), int(r->first.peerId.bytes.size()))
-                            .counter(s.uploaded)
-                            .counter(s.downloaded)
-                            .counter(s.left)
-                            .blob(s.endpoint.compact.data(), s.endpoint.v6 ? 16 : 4)
-                            .integer(s.endpoint.port())
-                            .integer(s.lastAnnounce);
-                    }) &&
-            sql.each("DELETE FROM peers WHERE torrent_id = ? AND user_id = ? AND peer_id = ?", gone,
-                     [](RowBinder &b, const PeerRow *r) {
-                         b.integer(r->first.torrent)
-                             .integer(r->first.user)
-                             .blob(r->first.peerId.bytes.data(), int(r->first.peerId.bytes.size()));
-                     });
-        if (ok && expireBefore > 0) {
-            // A scan: no index on last_announce (keeping one up to date cost every flush
-            // more than this costs now and then), so the writer asks for it at a slow pace.
-            const std::vector<std::int64_t> cutoff{expireBefore};
-            ok = sql.each("DELETE FROM peers WHERE last_announce < ?", cutoff,
-                          [](RowBinder &b, std::int64_t t) { b.integer(t); });
+        ok = ok &&
+             sql.run("UPDATE users SET uploaded = uploaded + v.column2, "
+                     "downloaded = downloaded + v.column3 FROM (",
+                     ") AS v WHERE users.id = v.column1", 3, batch.users,
+                     [](RowBinder &b, const auto &r) {
+                         b.integer(r.first).counter(r.second.uploaded).counter(r.second.downloaded);
+                     }) &&
+             sql.run("UPDATE torrents SET uploaded = uploaded + v.column2, "
+                     "downloaded = downloaded + v.column3, "
+                     "completed = completed + v.column4 FROM (",
+                     ") AS v WHERE torrents.id = v.column1", 4, batch.torrents,
+                     [](RowBinder &b, const auto &r) {
+                         b.integer(r.first)
+                             .counter(r.second.uploaded)
+                             .counter(r.second.downloaded)
+                             .integer(r.second.completed);
+                     }) &&
+             sql.run("INSERT INTO user_torrents (user_id, torrent_id, uploaded, downloaded, "
+                     "raw_uploaded, raw_downloaded, seedtime, last_seen) SELECT * FROM (",
+                     ") AS v WHERE true ON CONFLICT (user_id, torrent_id) DO UPDATE SET "
+                     "uploaded = uploaded + excluded.uploaded, "
+                     "downloaded = downloaded + excluded.downloaded, "
+                     "raw_uploaded = raw_uploaded + excluded.raw_uploaded, "
+                     "raw_downloaded = raw_downloaded + excluded.raw_downloaded, "
+                     "seedtime = seedtime + excluded.seedtime, "
+                     "last_seen = max(last_seen, excluded.last_seen)",
+                     8, userTorrents,
+                     [](RowBinder &b, const UserTorrentRow *r) {
+                         b.integer(r->first.first)
+                             .integer(r->first.second)
+                             .counter(r->second.uploaded)
+                             .counter(r->second.downloaded)
+                             .counter(r->second.rawUploaded)
+                             .counter(r->second.rawDownloaded)
+                             .counter(r->second.seedtime)
+                             .integer(r->second.lastSeen);
+                     }) &&
+             // One snatch per user and torrent: a later completion keeps the first. The few
+             // snatch rows keep their EXISTS filters, so that none can ever name a user or
+             // torrent that is gone (snatches are listed; the rows above are not on their own).
+             sql.run("INSERT INTO snatches (user_id, torrent_id, completed_at) SELECT * FROM (",
+                     ") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
+                     "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2) "
+                     "ON CONFLICT (user_id, torrent_id) DO NOTHING",
+                     3, snatched,
+                     [](RowBinder &b, const UserTorrentRow *r) {
+                         b.integer(r->first.first)
+                             .integer(r->first.second)
+                             .integer(r->second.completedAt);
+                     }) &&
+             sql.each("INSERT INTO peer_log (entries) VALUES (?)", logParts,
+                      [](RowBinder &b, const QByteArray &part) {
+                          b.blob(part.constData(), int(part.size()));
+                      });
+        if (ok && promote) {
+            // After the append above: the new log rows are past the cut, so they stay.
+            const std::vector<core::SnapshotPromotion> once{*promote};
+            ok = sql.each("UPDATE peer_journal SET generation = ?", once,
+                          [](RowBinder &b, const core::SnapshotPromotion &p) {
+                              b.integer(p.generation);
+                          }) &&
+                 sql.each("DELETE FROM peer_snapshot WHERE generation <> ?", once,
+                          [](RowBinder &b, const core::SnapshotPromotion &p) {
+                              b.integer(p.generation);
+                          }) &&
+                 sql.each(
+                     "DELETE FROM peer_log WHERE id <= ?", once,
+                     [](RowBinder &b, const core::SnapshotPromotion &p) { b.integer(p.logCut); }) &&
+                 sql.exec("DELETE FROM peers"); // the table before 0009, read once
         }
         ok = ok && sql.exec("COMMIT");
         if (!ok) {
@@ -731,41 +747,111 @@ void SqlDatabase::forgetDeleted(std::uint64_t commits)
                       [commits](const auto &e) { return commits - e.second >= kDeletedCommits; });
 }
 
+DbResult<core::SnapshotPromotion> SqlDatabase::beginPeerSnapshot()
+{
+    DbResult<core::SnapshotPromotion> r;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        // Parts of a snapshot that never became current (a crash, a failed commit) go.
+        if (!execBound(q,
+                       QStringLiteral("DELETE FROM peer_snapshot WHERE generation <> "
+                                      "(SELECT generation FROM peer_journal)"),
+                       {}) ||
+            !execBound(q,
+                       QStringLiteral("SELECT generation, (SELECT COALESCE(MAX(id), 0) FROM "
+                                      "peer_log) FROM peer_journal"),
+                       {}) ||
+            !q.next()) {
+            r = failed<core::SnapshotPromotion>(q);
+            return;
+        }
+        r.value.generation = q.value(0).toLongLong() + 1;
+        r.value.logCut = q.value(1).toLongLong();
+    });
+    return r;
+}
+
+DbStatus SqlDatabase::stagePeerSnapshot(std::int64_t generation, const QByteArray &entries)
+{
+    DbStatus status = DbStatus::Ok;
+    run([&](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (!execBound(
+                q, QStringLiteral("INSERT INTO peer_snapshot (generation, entries) VALUES (?, ?)"),
+                {static_cast<qlonglong>(generation), entries})) {
+            m_lastError = q.lastError().text();
+            status = DbStatus::Error;
+        }
+    });
+    return status;
+}
+
 DbResult<std::vector<core::PeerRecord>> SqlDatabase::peers(std::int64_t announcedSince)
 {
     DbResult<std::vector<core::PeerRecord>> r;
     run([&](QSqlDatabase &db) {
+        core::journal::Fold fold;
         QSqlQuery q(db);
         q.setForwardOnly(true);
+        // Rows of the table before 0009 (until the first snapshot empties it): a base with
+        // no watermark, older than any snapshot or log.
         if (!execBound(q,
                        QStringLiteral("SELECT torrent_id, user_id, peer_id, uploaded, downloaded, "
-                                      "left_bytes, ip, port, last_announce FROM peers "
-                                      "WHERE last_announce >= ?"),
-                       {static_cast<qlonglong>(announcedSince)})) {
+                                      "left_bytes, ip, port, last_announce FROM peers"),
+                       {})) {
             r = failed<std::vector<core::PeerRecord>>(q);
             return;
         }
+        std::vector<core::journal::Entry> base;
         while (q.next()) {
-            core::PeerRecord p;
-            p.torrent = q.value(0).toUInt();
-            p.user = q.value(1).toUInt();
             const auto id = proto::PeerId::fromBytes(q.value(2).toByteArray());
             const QByteArray ipBytes = q.value(6).toByteArray();
-            proto::IpAddress ip;
             if (!id || (ipBytes.size() != 4 && ipBytes.size() != 16))
                 continue; // not written by us: skip rather than restore garbage
+            proto::IpAddress ip;
             ip.v6 = ipBytes.size() == 16;
             std::memcpy(ip.bytes.data(), ipBytes.constData(),
                         static_cast<std::size_t>(ipBytes.size()));
-            p.peerId = *id;
-            p.uploaded = q.value(3).toULongLong();
-            p.downloaded = q.value(4).toULongLong();
-            p.left = q.value(5).toULongLong();
-            p.endpoint =
+            core::journal::Entry e;
+            e.torrent = q.value(0).toUInt();
+            e.user = q.value(1).toUInt();
+            e.peerId = *id;
+            e.uploaded = q.value(3).toULongLong();
+            e.downloaded = q.value(4).toULongLong();
+            e.left = q.value(5).toULongLong();
+            e.endpoint =
                 proto::PeerEndpoint::make(ip, static_cast<std::uint16_t>(q.value(7).toUInt()));
-            p.lastAnnounce = q.value(8).toLongLong();
-            r.value.push_back(p);
+            e.lastAnnounce = q.value(8).toLongLong();
+            base.push_back(e);
         }
+        fold.addSnapshot(base);
+        // Then the current snapshot, then the log, each part decoded and folded in turn.
+        const auto foldParts = [&](const QString &sql, bool snapshot) {
+            if (!execBound(q, sql, {}))
+                return false;
+            std::vector<core::journal::Entry> entries;
+            while (q.next()) {
+                entries.clear();
+                if (!core::journal::decode(q.value(1).toByteArray(), entries)) {
+                    // Its peers' next announces only set new baselines: nothing is credited
+                    // twice, at worst what they reported since their last commit is lost.
+                    qWarning().noquote()
+                        << "swarmkeeperd: peer journal:" << (snapshot ? "snapshot" : "log")
+                        << "part" << q.value(0).toLongLong() << "is damaged, skipped";
+                    continue;
+                }
+                snapshot ? fold.addSnapshot(entries) : fold.addLog(entries);
+            }
+            return true;
+        };
+        if (!foldParts(QStringLiteral("SELECT id, entries FROM peer_snapshot WHERE generation = "
+                                      "(SELECT generation FROM peer_journal) ORDER BY id"),
+                       true) ||
+            !foldParts(QStringLiteral("SELECT id, entries FROM peer_log ORDER BY id"), false)) {
+            r = failed<std::vector<core::PeerRecord>>(q);
+            return;
+        }
+        r.value = fold.peers(announcedSince);
     });
     return r;
 }

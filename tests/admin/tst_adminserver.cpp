@@ -97,7 +97,8 @@ private Q_SLOTS:
                                                             &p.ledger);
         p.directory = std::make_unique<core::Directory>(*p.db, p.registry, p.peers, p.clock);
         p.access = std::make_unique<core::AccessControl>(*p.db, p.bans, p.clients, p.clock);
-        p.stats = std::make_unique<core::StatsWriter>(p.ledger, *p.db, p.clock, 3600);
+        p.stats =
+            std::make_unique<core::StatsWriter>(p.ledger, *p.db, p.clock, p.peers, p.registry);
         p.hnr = std::make_unique<core::HitAndRun>(*p.db, p.registry, p.peers, p.clock,
                                                   p.hnrSettings, p.stats.get());
         p.bonus =

@@ -1,15 +1,17 @@
 // bench_flush: how long the stats writer takes to commit N pending ledger records to a real
 // SQLite file (issue 4's target: 1M deltas in <= 2 s). Every record is a distinct peer (the
-// worst case: one `peers` row each) spread over `users` users and `torrents` torrents.
+// worst case: one peer journal entry each) spread over `users` users and `torrents` torrents.
 //
 //   bench_flush [records=1000000] [torrents=1000] [users=10000]
 //
-// Round 1 inserts every peer row; round 2 announces the same peers again (updates); round 3
-// stops half of them (deletes). Each line: round, records, wall ms and process CPU ms of the
-// flush (drain, coalescing and the SQLite commit), records per second, and the coalescing
-// alone (measured separately on the same records).
+// Round 1 announces every peer; round 2 announces the same peers again; round 3 stops half of
+// them. Each line: round, records, wall ms and process CPU ms of the flush (drain, coalescing
+// and the SQLite commit), records per second, and the coalescing alone (measured separately
+// on the same records). The last line, `snapshot`, is the peer journal's compaction: the
+// same N peers put in a peer store, copied, staged and made current by one commit.
 #include "server/core/clock.h"
 #include "server/core/statswriter.h"
+#include "server/peers/memorypeerstore.h"
 #include "server/storage/sqldatabase.h"
 
 #include <QCoreApplication>
@@ -61,6 +63,7 @@ int main(int argc, char **argv)
         return fail("open", error);
     std::vector<core::UserId> userIds;
     std::vector<core::TorrentId> torrentIds;
+    std::vector<proto::InfoHash> hashes;
     for (std::uint32_t i = 0; i < users; ++i) {
         QByteArray key = QByteArray::number(i).rightJustified(32, 'k');
         const auto u =
@@ -77,12 +80,15 @@ int main(int argc, char **argv)
         if (!t.ok())
             return fail("insert torrent", t.message);
         torrentIds.push_back(t.value.id);
+        hashes.push_back(ih);
     }
 
     core::ManualClock clock;
     clock.set(1'000'000);
     core::StatsLedger ledger;
-    core::StatsWriter writer(ledger, *db, clock, 3600);
+    core::Registry registry;
+    peers::MemoryPeerStore store;
+    core::StatsWriter writer(ledger, *db, clock, store, registry);
     std::uint64_t sequence = 0;
     std::printf("%-8s %10s %10s %10s %12s %12s\n", "round", "records", "wall_ms", "cpu_ms",
                 "records/s", "coalesce_ms");
@@ -133,5 +139,30 @@ int main(int argc, char **argv)
                     ms, c1 - c0, double(result.records) / (ms / 1e3), coalesceMs);
         std::fflush(stdout);
     }
+
+    for (std::uint32_t i = 0; i < torrents; ++i)
+        registry.putTorrent(torrentIds[i], hashes[i], {});
+    proto::AnnounceResult out;
+    for (std::size_t i = 0; i < records; ++i) {
+        core::PeerAnnounce a;
+        a.infoHash = hashes[i % torrents];
+        a.userId = userIds[(i / torrents) % users];
+        for (std::size_t b = 0; b < a.peerId.bytes.size(); ++b)
+            a.peerId.bytes[b] = static_cast<std::uint8_t>(i >> ((b % 8) * 8));
+        a.peerId.bytes[0] = '-';
+        a.endpoint = proto::PeerEndpoint::make(
+            proto::IpAddress::fromV4(0x0A000000u + std::uint32_t(i)), std::uint16_t(6881));
+        a.uploaded = 3000;
+        a.now = clock.now();
+        store.announce(a, out);
+    }
+    const double c0 = cpuMs();
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!writer.snapshot())
+        return fail("snapshot", db->lastError());
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%-8s %10zu %10.0f %10.0f %12.0f %12s\n", "snapshot", records, ms, cpuMs() - c0,
+                double(records) / (ms / 1e3), "-");
     return 0;
 }

@@ -51,6 +51,7 @@ public:
     std::vector<core::PeerInfo> peers(const proto::InfoHash &) const override { return {}; }
     core::PeerStoreStats stats() const override { return {}; }
     std::vector<core::SwarmSummary> swarms() const override { return {}; }
+    void snapshot(const SnapshotFn &) const override {}
 
     core::PeerAnnounce last;
     std::function<void()> onAnnounce;           // runs inside announce()

@@ -53,6 +53,7 @@ public:
     std::vector<core::PeerInfo> peers(const proto::InfoHash &) const override { return {}; }
     core::PeerStoreStats stats() const override { return {}; }
     std::vector<core::SwarmSummary> swarms() const override { return {}; }
+    void snapshot(const SnapshotFn &) const override {}
 
     std::set<std::pair<unsigned char, core::UserId>> seeding; // (fixtureHash byte, user)
 };

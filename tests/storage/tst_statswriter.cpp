@@ -1,7 +1,10 @@
 // Tests StatsWriter on a real SQLite file: a commit lands users', torrents' and peers' figures;
 // a commit the database refuses (another connection holds the write lock) keeps the batch,
-// merges newer records into it, and lands everything exactly once when the lock is gone.
+// merges newer records into it, and lands everything exactly once when the lock is gone; the
+// peer journal's snapshot replaces the log, and what a start reads back is the newest state.
+#include "server/core/peerjournal.h"
 #include "server/core/statswriter.h"
+#include "server/peers/memorypeerstore.h"
 #include "server/storage/sqldatabase.h"
 
 #include <QSqlDatabase>
@@ -29,14 +32,18 @@ core::StatsRecord record(std::uint64_t seq, core::UserId user, core::TorrentId t
     return r;
 }
 
-// A fresh SQLite file with one user and one torrent.
+// A fresh SQLite file with one user and one torrent, the torrent in a registry, and an empty
+// peer store for snapshots.
 struct Fixture
 {
     QTemporaryDir dir;
     storage::StorageSettings settings;
     std::unique_ptr<storage::SqlDatabase> db;
+    core::Registry registry;
+    peers::MemoryPeerStore store;
     core::UserId user = 0;
     core::TorrentId torrent = 0;
+    proto::InfoHash infoHash;
     QString error; // why open() failed
 
     bool open(int busyTimeoutMs)
@@ -48,16 +55,65 @@ struct Fixture
             return false;
         const auto u =
             db->insertUser(QStringLiteral("u"), *proto::Passkey::fromText(QByteArray(32, 'k')), 1);
-        proto::InfoHash ih;
-        ih.bytes.fill(7);
-        const auto t = db->insertTorrent(ih, QStringLiteral("t"), 1);
+        infoHash.bytes.fill(7);
+        const auto t = db->insertTorrent(infoHash, QStringLiteral("t"), 1);
         if (!u.ok() || !t.ok()) {
             error = u.message + t.message;
             return false;
         }
         user = u.value.id;
         torrent = t.value.id;
+        registry.putTorrent(torrent, infoHash, {});
         return true;
+    }
+
+    // What AnnounceService does: the store's update and its record under one ledger scope.
+    void announce(core::StatsLedger &ledger, char peer, std::uint64_t uploaded, std::int64_t now,
+                  bool stopped = false)
+    {
+        core::PeerAnnounce a;
+        a.infoHash = infoHash;
+        a.userId = user;
+        a.peerId.bytes.fill(peer);
+        a.endpoint = proto::PeerEndpoint::make(proto::IpAddress::fromV4(0x0A000001),
+                                               static_cast<quint16>(6881));
+        a.uploaded = uploaded;
+        a.left = 5;
+        a.now = now;
+        a.event = stopped ? proto::AnnounceEvent::Stopped : proto::AnnounceEvent::None;
+        core::StatsLedger::Scope scope(ledger);
+        proto::AnnounceResult out;
+        const core::AnnounceOutcome o = store.announce(a, out);
+        core::StatsRecord r = record(o.sequence, user, torrent, 0, uploaded, now);
+        r.peerId = a.peerId;
+        r.stopped = stopped;
+        scope.append(r);
+    }
+
+    std::uint64_t uploadedOf(char peer, std::int64_t since = 0)
+    {
+        for (const core::PeerRecord &p : db->peers(since).value)
+            if (p.peerId.bytes[0] == static_cast<unsigned char>(peer))
+                return p.uploaded;
+        return 0;
+    }
+
+    // Rows of a table, read through a second connection.
+    int count(const QString &table)
+    {
+        int n = -1;
+        {
+            QSqlDatabase reader =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("count"));
+            reader.setDatabaseName(settings.path);
+            if (reader.open()) {
+                QSqlQuery q(reader);
+                if (q.exec(QStringLiteral("SELECT COUNT(*) FROM ") + table) && q.next())
+                    n = q.value(0).toInt();
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("count"));
+        return n;
     }
 };
 } // namespace
@@ -78,7 +134,7 @@ private Q_SLOTS:
         core::ManualClock clock;
         clock.set(10'000);
         core::StatsLedger ledger;
-        core::StatsWriter writer(ledger, *db, clock, 3600);
+        core::StatsWriter writer(ledger, *db, clock, f.store, f.registry);
         QVERIFY(writer.flush().ok); // nothing to do is a success
         ledger.append(record(1, u, t, 100, 100, 10'000));
         const core::FlushResult first = writer.flush();
@@ -124,7 +180,7 @@ private Q_SLOTS:
         QCOMPARE(db->user(u).value.uploaded, 175u); // nothing applied twice
         QCOMPARE(writer.lastSuccess(), std::int64_t(10'000));
 
-        // A stopped peer's row goes; rows not announced within the timeout go too.
+        // A stopped peer goes; one not announced since a time is not read back from then.
         core::StatsRecord stop = record(4, u, t, 0, 175, 10'003);
         stop.stopped = true;
         ledger.append(stop);
@@ -132,11 +188,8 @@ private Q_SLOTS:
         QVERIFY(db->peers(0).value.empty());
         ledger.append(record(5, u, t, 0, 175, 10'004));
         QVERIFY(writer.flush().ok);
-        QCOMPARE(db->peers(0).value.size(), std::size_t(1));
-        clock.set(10'004 + 3601);
-        ledger.append(record(1, u, t + 1000, 0, 0, 10'004)); // unknown torrent: skipped
-        QVERIFY(writer.flush().ok);
-        QVERIFY(db->peers(0).value.empty());
+        QCOMPARE(db->peers(10'004).value.size(), std::size_t(1));
+        QVERIFY(db->peers(10'005).value.empty());
         QSqlDatabase::removeDatabase(QStringLiteral("locker"));
     }
 
@@ -157,7 +210,7 @@ private Q_SLOTS:
         core::ManualClock clock;
         clock.set(10'000);
         core::StatsLedger ledger;
-        core::StatsWriter writer(ledger, *db, clock, 3600);
+        core::StatsWriter writer(ledger, *db, clock, f.store, f.registry);
         ledger.append(record(1, f.user, f.torrent, 10, 10, 10'000));
         ledger.append(record(1, u2.value.id, f.torrent, 20, 20, 10'000));
         ledger.append(record(1, f.user, t2.value.id, 30, 30, 10'000));
@@ -175,54 +228,69 @@ private Q_SLOTS:
         QCOMPARE(peers.value.size(), std::size_t(1));
         QCOMPARE(peers.value.front().user, f.user);
         QCOMPARE(peers.value.front().torrent, f.torrent);
-        {
-            QSqlDatabase reader =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("reader"));
-            reader.setDatabaseName(f.settings.path);
-            QVERIFY(reader.open());
-            QSqlQuery q(reader);
-            QVERIFY(q.exec(QStringLiteral("SELECT user_id, torrent_id FROM user_torrents")));
-            QVERIFY(q.next());
-            QCOMPARE(q.value(0).toUInt(), f.user);
-            QCOMPARE(q.value(1).toUInt(), f.torrent);
-            QVERIFY(!q.next());
-            QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM peers WHERE user_id = ") +
-                           QString::number(u2.value.id)));
-            QVERIFY(q.next());
-            QCOMPARE(q.value(0).toInt(), 0);
-        }
-        QSqlDatabase::removeDatabase(QStringLiteral("reader"));
+        QCOMPARE(f.count(QStringLiteral("user_torrents")), 1);
     }
 
-    // Stale rows are swept by a table scan every peerTimeout / 4 (here 25 s), also when no
-    // records are pending; a row announced within the timeout stays.
-    void sweepsStaleRowsAtItsPace()
+    // The journal: commits append to the log; a snapshot of the store, made current by a
+    // commit, replaces it; what a start reads back is the newest state of every peer.
+    void snapshotReplacesTheLog()
     {
         Fixture f;
         QVERIFY2(f.open(5000), qPrintable(f.error));
-        auto &db = f.db;
-
         core::ManualClock clock;
         clock.set(10'000);
         core::StatsLedger ledger;
-        core::StatsWriter writer(ledger, *db, clock, 100);
-        ledger.append(record(1, f.user, f.torrent, 0, 0, 10'000)); // next sweep 10'025
-        QVERIFY(writer.flush().ok);
-        core::StatsRecord other = record(2, f.user, f.torrent, 0, 0, 10'080);
-        other.peerId.bytes.fill('q');
-        clock.set(10'080);
-        ledger.append(other); // sweeps with cutoff 9'980: both stay
-        QVERIFY(writer.flush().ok);
-        QCOMPARE(db->peers(0).value.size(), std::size_t(2));
+        core::JournalSettings journal;
+        journal.minLogBytes = 0; // compact once the log holds twice the snapshot
+        core::StatsWriter writer(ledger, *f.db, clock, f.store, f.registry, journal);
 
-        clock.set(10'104); // 'p' is stale (cutoff 10'004), but the next sweep is at 10'105
-        QCOMPARE(writer.flush().committed, std::size_t(0));
-        QCOMPARE(db->peers(0).value.size(), std::size_t(2));
-        clock.set(10'105); // nothing pending, the sweep is due: 'p' goes, 'q' stays
+        QVERIFY(writer.snapshot()); // an empty store: a snapshot of nothing
+        QCOMPARE(writer.snapshots(), 1u);
+        f.announce(ledger, 'a', 100, 10'000);
+        f.announce(ledger, 'b', 10, 10'000);
+        QVERIFY(writer.flush().ok); // log: 2 entries (192 B) against a 96 B snapshot
+        QCOMPARE(f.count(QStringLiteral("peer_log")), 1);
+        QCOMPARE(f.uploadedOf('a'), 100u);
+
+        // Due now: the next flush copies the store first, and its commit makes it current.
+        f.announce(ledger, 'a', 150, 10'001);
         QVERIFY(writer.flush().ok);
-        const auto left = db->peers(0);
-        QCOMPARE(left.value.size(), std::size_t(1));
-        QCOMPARE(left.value.front().lastAnnounce, std::int64_t(10'080));
+        QCOMPARE(writer.snapshots(), 2u);
+        QCOMPARE(f.count(QStringLiteral("peer_log")), 1); // only this commit's part is left
+        QCOMPARE(f.count(QStringLiteral("peer_snapshot")), 1);
+        QCOMPARE(f.uploadedOf('a'), 150u); // the snapshot's, and the log's entry skipped
+        QCOMPARE(f.uploadedOf('b'), 10u);
+
+        // After the snapshot: the log on top of it, a stopped peer gone.
+        f.announce(ledger, 'b', 40, 10'002);
+        f.announce(ledger, 'a', 150, 10'002, true);
+        QVERIFY(writer.flush().ok);
+        QCOMPARE(f.uploadedOf('b'), 40u);
+        QCOMPARE(f.db->peers(0).value.size(), std::size_t(1));
+
+        // A snapshot forced with records pending: one commit holds both, and reads agree.
+        f.announce(ledger, 'c', 7, 10'003);
+        QVERIFY(writer.snapshot());
+        QCOMPARE(f.count(QStringLiteral("peer_log")), 1);
+        QCOMPARE(f.uploadedOf('c'), 7u);
+        QCOMPARE(f.db->peers(0).value.size(), std::size_t(2));
+        QCOMPARE(f.db->user(f.user).value.uploaded, 0u); // these records credit nothing
+
+        // A snapshot staged but never made current (its commit failed) is not read, and the
+        // next attempt drops its parts.
+        QVERIFY(f.db->beginPeerSnapshot().ok());
+        QByteArray stray;
+        core::journal::Entry e;
+        e.torrent = f.torrent;
+        e.user = f.user;
+        e.peerId.bytes.fill('z');
+        e.lastAnnounce = 10'003;
+        core::journal::append(stray, e);
+        const std::int64_t next = f.db->beginPeerSnapshot().value.generation;
+        QCOMPARE(f.db->stagePeerSnapshot(next, stray), core::DbStatus::Ok);
+        QCOMPARE(f.db->peers(0).value.size(), std::size_t(2));
+        QVERIFY(f.db->beginPeerSnapshot().ok());
+        QCOMPARE(f.count(QStringLiteral("peer_snapshot")), 1);
     }
 };
 
