@@ -175,21 +175,14 @@ void addDelta(UserTorrentDelta &into, const UserTorrentDelta &newer)
 
 void StatsBatch::addAll(const std::vector<StatsRecord> &records)
 {
-    // Sorting (key, record index) pairs moves 40 bytes per record, not a whole record.
-    struct PeerRef
-    {
-        PeerKey key;
-        std::uint64_t sequence;
-        std::uint32_t index;
-    };
+    // Sorting (key, record index) pairs moves fewer bytes than sorting whole records.
     struct UserTorrentRef
     {
         UserTorrentKey key;
         std::uint32_t index;
     };
-    std::vector<PeerRef> peerRefs;
     std::vector<UserTorrentRef> userTorrentRefs;
-    peerRefs.reserve(records.size());
+    peers.reserve(peers.size() + records.size());
     for (std::uint32_t i = 0; i < records.size(); ++i) {
         const StatsRecord &r = records[i];
         const Credit &c = r.credit;
@@ -202,23 +195,12 @@ void StatsBatch::addAll(const std::vector<StatsRecord> &records)
         if (c.rawUploaded || c.rawDownloaded || r.completed)
             torrents[r.torrent] +=
                 TorrentDelta{c.rawUploaded, c.rawDownloaded, r.completed ? 1u : 0u};
-        peerRefs.push_back({PeerKey{r.torrent, r.user, r.peerId}, r.sequence, i});
+        // In drain order: the journal keeps each peer's highest sequence itself, so the
+        // usual flush never sorts them (a sort of a million keys was most of its time).
+        peers.emplace_back(PeerKey{r.torrent, r.user, r.peerId},
+                           PeerState{r.sequence, r.uploaded, r.downloaded, r.left, r.endpoint,
+                                     r.lastAnnounce, r.stopped});
     }
-
-    std::sort(peerRefs.begin(), peerRefs.end(), [](const PeerRef &a, const PeerRef &b) {
-        return a.key < b.key || (a.key == b.key && a.sequence < b.sequence);
-    });
-    std::vector<std::pair<PeerKey, PeerState>> freshPeers;
-    freshPeers.reserve(peerRefs.size());
-    for (std::size_t i = 0; i < peerRefs.size(); ++i) {
-        if (i + 1 < peerRefs.size() && peerRefs[i + 1].key == peerRefs[i].key)
-            continue; // a newer record of the same peer follows
-        const StatsRecord &r = records[peerRefs[i].index];
-        freshPeers.emplace_back(peerRefs[i].key,
-                                PeerState{r.sequence, r.uploaded, r.downloaded, r.left, r.endpoint,
-                                          r.lastAnnounce, r.stopped});
-    }
-    peerRefs = {};
 
     std::sort(userTorrentRefs.begin(), userTorrentRefs.end(),
               [](const UserTorrentRef &a, const UserTorrentRef &b) { return a.key < b.key; });
@@ -239,8 +221,18 @@ void StatsBatch::addAll(const std::vector<StatsRecord> &records)
             freshUserTorrents.back().second += d;
     }
 
-    mergeSorted(peers, std::move(freshPeers), keepNewest);
     mergeSorted(userTorrents, std::move(freshUserTorrents), addDelta);
+}
+
+void StatsBatch::coalescePeers()
+{
+    // Newest first within a key, so that unique() keeps it.
+    std::sort(peers.begin(), peers.end(), [](const auto &a, const auto &b) {
+        return a.first < b.first || (a.first == b.first && a.second.sequence > b.second.sequence);
+    });
+    peers.erase(std::unique(peers.begin(), peers.end(),
+                            [](const auto &a, const auto &b) { return a.first == b.first; }),
+                peers.end());
 }
 
 void StatsBatch::merge(StatsBatch &&newer)
@@ -255,16 +247,20 @@ void StatsBatch::merge(StatsBatch &&newer)
     for (const auto &[id, d] : newer.torrents)
         torrents[id] += d;
     mergeSorted(userTorrents, std::move(newer.userTorrents), addDelta);
+    // A kept batch (its commit failed) holds one state per peer, however long the outage.
+    coalescePeers();
+    newer.coalescePeers();
     mergeSorted(peers, std::move(newer.peers), keepNewest);
     newer = StatsBatch{};
 }
 
 const PeerState *StatsBatch::peer(const PeerKey &key) const
 {
-    const auto it =
-        std::lower_bound(peers.begin(), peers.end(), key,
-                         [](const auto &row, const PeerKey &k) { return row.first < k; });
-    return it != peers.end() && it->first == key ? &it->second : nullptr;
+    const PeerState *newest = nullptr;
+    for (const auto &[k, state] : peers)
+        if (k == key && (!newest || state.sequence > newest->sequence))
+            newest = &state;
+    return newest;
 }
 
 const UserTorrentDelta *StatsBatch::userTorrent(UserId user, TorrentId torrent) const

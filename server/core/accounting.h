@@ -189,24 +189,28 @@ struct PeerState
 
 using UserTorrentKey = std::pair<UserId, TorrentId>;
 
-// Records coalesced per user, per (user, torrent), per torrent and per peer: what one
-// transaction commits. Sums add; a peer keeps its newest state (highest sequence).
-// Per-(user, torrent) and per-peer rows, a million in a large flush, are vectors sorted by
-// key: coalescing is one sort of compact keys, the commit writes in key order (B-tree pages
-// in sequence), and merging two batches is a linear merge. Hash maps of nodes cost more
-// than the commit itself.
+// Records coalesced per user, per (user, torrent) and per torrent, with each peer's states:
+// what one transaction commits. Sums add. Per-(user, torrent) rows, up to a million in a
+// large flush, are a vector sorted by key: coalescing is one sort of compact keys, the commit
+// writes in key order (B-tree pages in sequence), and merging two batches is a linear merge;
+// hash maps of nodes cost more than the commit itself. Peers are kept in drain order, a peer
+// possibly more than once: the peer journal keeps each one's highest sequence on its own.
+// Only a batch kept after a failed commit is coalesced to one (the newest) state per peer.
 struct StatsBatch
 {
     std::unordered_map<UserId, UserDelta> users;
     std::vector<std::pair<UserTorrentKey, UserTorrentDelta>> userTorrents; // sorted, unique
     std::unordered_map<TorrentId, TorrentDelta> torrents;
-    std::vector<std::pair<PeerKey, PeerState>> peers; // sorted, unique
+    std::vector<std::pair<PeerKey, PeerState>> peers; // see above
 
     // Coalesces a drain and merges it in.
     void addAll(const std::vector<StatsRecord> &records);
     void add(const StatsRecord &r) { addAll({r}); }
     // Folds a newer batch into this one (a failed commit is retried with what came since).
+    // Peers come out coalesced.
     void merge(StatsBatch &&newer);
+    // Sorts peers by key and keeps each one's newest state.
+    void coalescePeers();
 
     const PeerState *peer(const PeerKey &key) const;
     const UserTorrentDelta *userTorrent(UserId user, TorrentId torrent) const;

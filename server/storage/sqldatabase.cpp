@@ -606,8 +606,9 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
             m_lastError = QStringLiteral("the stats commit needs the QSQLITE driver");
             return;
         }
-        // The batch keeps peers and (user, torrent) rows in key order, the order B-tree
-        // writes want (an unsorted million-row batch took five times as long). Rows of users
+        // The batch keeps (user, torrent) rows in key order, the order B-tree writes want (an
+        // unsorted million-row batch took five times as long); peers go to the journal's log
+        // as they are, in drain order. Rows of users
         // and torrents deleted meanwhile are left out here (see m_deletedUsers); the users and
         // torrents updates simply match nothing for them.
         const auto deleted = [this](core::UserId user, core::TorrentId torrent) {

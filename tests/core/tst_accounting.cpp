@@ -186,10 +186,13 @@ private Q_SLOTS:
         QCOMPARE(batch.userTorrent(1, 10)->uploaded, 150u);
         QVERIFY(!batch.userTorrent(2, 10)); // a baseline credits nothing
         QCOMPARE(batch.torrents[10].downloaded, 15u);
-        QCOMPARE(batch.peers.size(), std::size_t(3));
+        QCOMPARE(batch.peers.size(), std::size_t(4)); // every state, in drain order
         const core::PeerKey a{10, 1, record(0, 1, 10, 'a', 0, 0).peerId};
         QVERIFY(batch.peer(a));
         QCOMPARE(batch.peer(a)->sequence, 5u);
+        QCOMPARE(batch.peer(a)->uploaded, 500u);
+        batch.coalescePeers();
+        QCOMPARE(batch.peers.size(), std::size_t(3));
         QCOMPARE(batch.peer(a)->uploaded, 500u);
     }
 
@@ -250,6 +253,7 @@ private Q_SLOTS:
     }
 
     // Many drains in any order coalesce to the same sorted, unique rows as one drain would.
+    // (Peers once coalesced: drains keep every state.)
     void batchSortedUniqueAcrossDrains()
     {
         std::vector<core::StatsRecord> all;
@@ -270,6 +274,9 @@ private Q_SLOTS:
             if (from == 0)
                 break;
         }
+        QCOMPARE(one.peers.size(), all.size()); // as drained
+        one.coalescePeers();
+        drains.coalescePeers();
         for (const core::StatsBatch *b : {&one, &drains}) {
             QCOMPARE(b->peers.size(), std::size_t(20));
             QCOMPARE(b->userTorrents.size(), std::size_t(20));
