@@ -23,7 +23,9 @@ FlushResult StatsWriter::flush()
 bool StatsWriter::snapshot()
 {
     std::lock_guard lock(m_lock);
-    return flushLocked(true).ok && !m_staged;
+    const std::uint64_t before = m_snapshots.load(std::memory_order_relaxed);
+    flushLocked(true); // a snapshot that could not be staged leaves the count as it was
+    return m_snapshots.load(std::memory_order_relaxed) > before;
 }
 
 std::optional<SnapshotPromotion> StatsWriter::stageSnapshot()

@@ -160,6 +160,8 @@ private Q_SLOTS:
             ledger.append(record(3, u, t, 25, 175, 10'002));
             QVERIFY(!writer.flush().ok);
             QCOMPARE(writer.failures(), 2u);
+            QVERIFY(!writer.snapshot()); // nothing can be staged while the lock is held
+            QCOMPARE(writer.snapshots(), 0u);
             {
                 QSqlQuery q(locker);
                 QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
