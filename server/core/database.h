@@ -117,6 +117,7 @@ struct PeerRecord
     std::uint64_t left = 0;
     proto::PeerEndpoint endpoint;
     std::int64_t lastAnnounce = 0;
+    friend bool operator==(const PeerRecord &, const PeerRecord &) = default;
 };
 
 // A snapshot of the peer store staged under `generation` (peerjournal.h): the commit that

@@ -34,18 +34,18 @@ void append(QByteArray &blob, const Entry &e)
     blob.resize(at + kEntrySize, '\0');
     char *p = blob.data() + at;
     p[0] = static_cast<char>(e.kind);
-    p[1] = e.endpoint.v6 ? 1 : 0;
-    put<quint32>(p + 4, e.torrent);
-    put<quint32>(p + 8, e.user);
-    std::memcpy(p + kIdAt, e.peerId.bytes.data(), e.peerId.bytes.size());
-    put<quint64>(p + 32, e.uploaded);
-    put<quint64>(p + 40, e.downloaded);
-    put<quint64>(p + 48, e.left);
-    put<qint64>(p + 56, e.lastAnnounce);
+    p[1] = e.peer.endpoint.v6 ? 1 : 0;
+    put<quint32>(p + 4, e.peer.torrent);
+    put<quint32>(p + 8, e.peer.user);
+    std::memcpy(p + kIdAt, e.peer.peerId.bytes.data(), e.peer.peerId.bytes.size());
+    put<quint64>(p + 32, e.peer.uploaded);
+    put<quint64>(p + 40, e.peer.downloaded);
+    put<quint64>(p + 48, e.peer.left);
+    put<qint64>(p + 56, e.peer.lastAnnounce);
     put<quint64>(p + 64, e.sequence);
     // Only the bytes the endpoint uses: an IPv4 one leaves the rest zero, as decode wants.
-    std::memcpy(p + kEndpointAt, e.endpoint.compact.data(),
-                static_cast<std::size_t>(e.endpoint.compactSize()));
+    std::memcpy(p + kEndpointAt, e.peer.endpoint.compact.data(),
+                static_cast<std::size_t>(e.peer.endpoint.compactSize()));
 }
 
 bool decode(QByteArrayView blob, std::vector<Entry> &out)
@@ -66,17 +66,17 @@ bool decode(QByteArrayView blob, std::vector<Entry> &out)
         }
         Entry e;
         e.kind = static_cast<EntryKind>(kind);
-        e.endpoint.v6 = v6 == 1;
-        e.torrent = get<quint32>(p + 4);
-        e.user = get<quint32>(p + 8);
-        std::memcpy(e.peerId.bytes.data(), p + kIdAt, e.peerId.bytes.size());
-        e.uploaded = get<quint64>(p + 32);
-        e.downloaded = get<quint64>(p + 40);
-        e.left = get<quint64>(p + 48);
-        e.lastAnnounce = get<qint64>(p + 56);
+        e.peer.endpoint.v6 = v6 == 1;
+        e.peer.torrent = get<quint32>(p + 4);
+        e.peer.user = get<quint32>(p + 8);
+        std::memcpy(e.peer.peerId.bytes.data(), p + kIdAt, e.peer.peerId.bytes.size());
+        e.peer.uploaded = get<quint64>(p + 32);
+        e.peer.downloaded = get<quint64>(p + 40);
+        e.peer.left = get<quint64>(p + 48);
+        e.peer.lastAnnounce = get<qint64>(p + 56);
         e.sequence = get<quint64>(p + 64);
-        std::memcpy(e.endpoint.compact.data(), p + kEndpointAt,
-                    static_cast<std::size_t>(e.endpoint.compactSize()));
+        std::memcpy(e.peer.endpoint.compact.data(), p + kEndpointAt,
+                    static_cast<std::size_t>(e.peer.endpoint.compactSize()));
         out.push_back(e);
     }
     return true;
@@ -84,7 +84,7 @@ bool decode(QByteArrayView blob, std::vector<Entry> &out)
 
 void Fold::put(const Entry &e)
 {
-    const PeerKey key{e.torrent, e.user, e.peerId};
+    const PeerKey key{e.peer.torrent, e.peer.user, e.peer.peerId};
     auto [it, inserted] = m_peers.try_emplace(key, e);
     if (!inserted && e.sequence > it->second.sequence)
         it->second = e;
@@ -94,7 +94,7 @@ void Fold::addSnapshot(const std::vector<Entry> &entries)
 {
     for (const Entry &e : entries) {
         if (e.kind == EntryKind::Watermark) {
-            std::uint64_t &w = m_watermarks[e.torrent];
+            std::uint64_t &w = m_watermarks[e.peer.torrent];
             w = std::max(w, e.sequence);
         } else if (e.kind == EntryKind::Live) {
             put(e); // a snapshot holds no departures
@@ -107,7 +107,7 @@ void Fold::addLog(const std::vector<Entry> &entries)
     for (const Entry &e : entries) {
         if (e.kind == EntryKind::Watermark)
             continue; // a log holds none
-        const auto w = m_watermarks.find(e.torrent);
+        const auto w = m_watermarks.find(e.peer.torrent);
         if (w != m_watermarks.end() && e.sequence <= w->second)
             continue; // the snapshot has this announce, or a later one of the peer
         put(e);
@@ -119,18 +119,8 @@ std::vector<PeerRecord> Fold::peers(std::int64_t announcedSince) const
     std::vector<PeerRecord> out;
     out.reserve(m_peers.size());
     for (const auto &[key, e] : m_peers) {
-        if (e.kind != EntryKind::Live || e.lastAnnounce < announcedSince)
-            continue;
-        PeerRecord p;
-        p.torrent = e.torrent;
-        p.user = e.user;
-        p.peerId = e.peerId;
-        p.uploaded = e.uploaded;
-        p.downloaded = e.downloaded;
-        p.left = e.left;
-        p.endpoint = e.endpoint;
-        p.lastAnnounce = e.lastAnnounce;
-        out.push_back(p);
+        if (e.kind == EntryKind::Live && e.peer.lastAnnounce >= announcedSince)
+            out.push_back(e.peer);
     }
     std::sort(out.begin(), out.end(), [](const PeerRecord &a, const PeerRecord &b) {
         return PeerKey{a.torrent, a.user, a.peerId} < PeerKey{b.torrent, b.user, b.peerId};

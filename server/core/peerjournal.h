@@ -33,14 +33,7 @@ enum class EntryKind : std::uint8_t
 struct Entry
 {
     EntryKind kind = EntryKind::Live;
-    TorrentId torrent = 0;
-    UserId user = 0;
-    proto::PeerId peerId;
-    std::uint64_t uploaded = 0;
-    std::uint64_t downloaded = 0;
-    std::uint64_t left = 0;
-    proto::PeerEndpoint endpoint;
-    std::int64_t lastAnnounce = 0;
+    PeerRecord peer;            // a watermark uses peer.torrent only
     std::uint64_t sequence = 0; // the announce's; in a snapshot, the swarm's watermark
     friend bool operator==(const Entry &, const Entry &) = default;
 };

@@ -51,18 +51,13 @@ std::optional<SnapshotPromotion> StatsWriter::stageSnapshot()
             return; // an unregistered torrent's peers are not accounted, nor journaled
         journal::Entry e;
         e.kind = journal::EntryKind::Watermark;
-        e.torrent = *torrent;
+        e.peer.torrent = *torrent;
         e.sequence = sequence;
         journal::append(part, e);
         e.kind = journal::EntryKind::Live;
         for (const PeerInfo &p : peers) {
-            e.user = p.userId;
-            e.peerId = p.peerId;
-            e.uploaded = p.uploaded;
-            e.downloaded = p.downloaded;
-            e.left = p.left;
-            e.endpoint = p.endpoint;
-            e.lastAnnounce = p.lastAnnounce;
+            e.peer = PeerRecord{*torrent,     p.userId, p.peerId,   p.uploaded,
+                                p.downloaded, p.left,   p.endpoint, p.lastAnnounce};
             journal::append(part, e);
         }
         if (part.size() >= kPartBytes)

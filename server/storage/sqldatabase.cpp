@@ -626,18 +626,11 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
                 logParts.back().reserve(std::min<qsizetype>(
                     kLogPartBytes, qsizetype(batch.peers.size()) * core::journal::kEntrySize));
             }
-            core::journal::Entry e;
-            e.kind =
-                state.stopped ? core::journal::EntryKind::Stopped : core::journal::EntryKind::Live;
-            e.torrent = key.torrent;
-            e.user = key.user;
-            e.peerId = key.peerId;
-            e.uploaded = state.uploaded;
-            e.downloaded = state.downloaded;
-            e.left = state.left;
-            e.endpoint = state.endpoint;
-            e.lastAnnounce = state.lastAnnounce;
-            e.sequence = state.sequence;
+            const core::journal::Entry e{
+                state.stopped ? core::journal::EntryKind::Stopped : core::journal::EntryKind::Live,
+                core::PeerRecord{key.torrent, key.user, key.peerId, state.uploaded,
+                                 state.downloaded, state.left, state.endpoint, state.lastAnnounce},
+                state.sequence};
             core::journal::append(logParts.back(), e);
         }
 
@@ -813,17 +806,16 @@ DbResult<std::vector<core::PeerRecord>> SqlDatabase::peers(std::int64_t announce
             ip.v6 = ipBytes.size() == 16;
             std::memcpy(ip.bytes.data(), ipBytes.constData(),
                         static_cast<std::size_t>(ipBytes.size()));
-            core::journal::Entry e;
-            e.torrent = q.value(0).toUInt();
-            e.user = q.value(1).toUInt();
-            e.peerId = *id;
-            e.uploaded = q.value(3).toULongLong();
-            e.downloaded = q.value(4).toULongLong();
-            e.left = q.value(5).toULongLong();
-            e.endpoint =
+            core::journal::Entry &e = base.emplace_back();
+            e.peer.torrent = q.value(0).toUInt();
+            e.peer.user = q.value(1).toUInt();
+            e.peer.peerId = *id;
+            e.peer.uploaded = q.value(3).toULongLong();
+            e.peer.downloaded = q.value(4).toULongLong();
+            e.peer.left = q.value(5).toULongLong();
+            e.peer.endpoint =
                 proto::PeerEndpoint::make(ip, static_cast<std::uint16_t>(q.value(7).toUInt()));
-            e.lastAnnounce = q.value(8).toLongLong();
-            base.push_back(e);
+            e.peer.lastAnnounce = q.value(8).toLongLong();
         }
         fold.addSnapshot(base);
         // Then the current snapshot, then the log, each part decoded and folded in turn.

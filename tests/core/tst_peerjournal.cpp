@@ -17,14 +17,14 @@ Entry entry(EntryKind kind, core::TorrentId torrent, char peer, std::uint64_t se
 {
     Entry e;
     e.kind = kind;
-    e.torrent = torrent;
-    e.user = 3;
+    e.peer.torrent = torrent;
+    e.peer.user = 3;
     if (kind != EntryKind::Watermark)
-        e.peerId.bytes.fill(static_cast<unsigned char>(peer));
-    e.uploaded = uploaded;
-    e.lastAnnounce = lastAnnounce;
+        e.peer.peerId.bytes.fill(static_cast<unsigned char>(peer));
+    e.peer.uploaded = uploaded;
+    e.peer.lastAnnounce = lastAnnounce;
     e.sequence = sequence;
-    e.endpoint = proto::PeerEndpoint::make(proto::IpAddress::fromV4(0x0A000001), 6881);
+    e.peer.endpoint = proto::PeerEndpoint::make(proto::IpAddress::fromV4(0x0A000001), 6881);
     return e;
 }
 Entry live(core::TorrentId t, char peer, std::uint64_t seq, std::uint64_t up,
@@ -61,10 +61,10 @@ private Q_SLOTS:
         proto::IpAddress ip;
         ip.v6 = true;
         ip.bytes.fill(0xFE);
-        v6.endpoint = proto::PeerEndpoint::make(ip, 65535);
-        v6.downloaded = 1ull << 63;
-        v6.left = 12345;
-        v6.user = 0xFFFFFFFFu;
+        v6.peer.endpoint = proto::PeerEndpoint::make(ip, 65535);
+        v6.peer.downloaded = 1ull << 63;
+        v6.peer.left = 12345;
+        v6.peer.user = 0xFFFFFFFFu;
         QTest::newRow("empty") << Entries{};
         QTest::newRow("ipv4 live") << Entries{live(1, 'a', 1, 100)};
         QTest::newRow("ipv6, extremes") << Entries{v6};
@@ -91,7 +91,7 @@ private Q_SLOTS:
         Entry v6e = live(1, 'c', 3, 1);
         proto::IpAddress ip;
         ip.v6 = true;
-        v6e.endpoint = proto::PeerEndpoint::make(ip, 1);
+        v6e.peer.endpoint = proto::PeerEndpoint::make(ip, 1);
         const QByteArray v6 = encoded({v6e});
         const auto with = [](QByteArray b, qsizetype at, char value) {
             b[at] = value;
@@ -173,8 +173,8 @@ private Q_SLOTS:
     {
         core::journal::Fold f;
         Entry b = live(2, 'b', 4, 40);
-        b.downloaded = 7;
-        b.left = 8;
+        b.peer.downloaded = 7;
+        b.peer.left = 8;
         f.addLog({b, live(1, 'c', 1, 10), live(1, 'a', 1, 10), live(1, 'a', 2, 20)});
         const std::vector<core::PeerRecord> peers = f.peers(0);
         QCOMPARE(peers.size(), std::size_t(3));

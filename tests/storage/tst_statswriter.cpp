@@ -283,10 +283,10 @@ private Q_SLOTS:
         QVERIFY(f.db->beginPeerSnapshot().ok());
         QByteArray stray;
         core::journal::Entry e;
-        e.torrent = f.torrent;
-        e.user = f.user;
-        e.peerId.bytes.fill('z');
-        e.lastAnnounce = 10'003;
+        e.peer.torrent = f.torrent;
+        e.peer.user = f.user;
+        e.peer.peerId.bytes.fill('z');
+        e.peer.lastAnnounce = 10'003;
         core::journal::append(stray, e);
         const std::int64_t next = f.db->beginPeerSnapshot().value.generation;
         QCOMPARE(f.db->stagePeerSnapshot(next, stray), core::DbStatus::Ok);
