@@ -42,6 +42,9 @@ struct Entry
 // downloaded, left, last announce, sequence, the 18 compact endpoint bytes (an IPv4 one uses
 // 6, the rest zero), 6 zero bytes.
 inline constexpr qsizetype kEntrySize = 96;
+// A stored blob (a log part or a snapshot part) is cut at about this size: a million peers
+// make ~24 parts, each bound and written in one go, none held whole in memory twice.
+inline constexpr qsizetype kPartBytes = 4 << 20;
 
 void append(QByteArray &blob, const Entry &e);
 // Decodes a whole blob into `out` (appended). False, and `out` unchanged, unless the blob is a

@@ -35,7 +35,6 @@ std::optional<SnapshotPromotion> StatsWriter::stageSnapshot()
         qWarning().noquote() << "swarmkeeperd: peer snapshot not started:" << begun.message;
         return std::nullopt;
     }
-    constexpr qsizetype kPartBytes = 4 << 20;
     QByteArray part;
     bool ok = true;
     std::int64_t bytes = 0;
@@ -60,7 +59,7 @@ std::optional<SnapshotPromotion> StatsWriter::stageSnapshot()
                                 p.downloaded, p.left,   p.endpoint, p.lastAnnounce};
             journal::append(part, e);
         }
-        if (part.size() >= kPartBytes)
+        if (part.size() >= journal::kPartBytes)
             stage();
     });
     if (!part.isEmpty())

@@ -590,11 +590,6 @@ DbResult<std::int64_t> SqlDatabase::torrentCount(const core::TorrentQuery &query
     return r;
 }
 
-namespace {
-// A log part's size: a million-peer commit is ~24 parts, each bound and written in one go.
-constexpr qsizetype kLogPartBytes = 4 << 20;
-} // namespace
-
 DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
                                   const std::optional<core::SnapshotPromotion> &promote)
 {
@@ -621,10 +616,11 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
         for (const auto &[key, state] : batch.peers) {
             if (filter && deleted(key.user, key.torrent))
                 continue;
-            if (logParts.empty() || logParts.back().size() >= kLogPartBytes) {
+            if (logParts.empty() || logParts.back().size() >= core::journal::kPartBytes) {
                 logParts.emplace_back();
-                logParts.back().reserve(std::min<qsizetype>(
-                    kLogPartBytes, qsizetype(batch.peers.size()) * core::journal::kEntrySize));
+                logParts.back().reserve(
+                    std::min<qsizetype>(core::journal::kPartBytes,
+                                        qsizetype(batch.peers.size()) * core::journal::kEntrySize));
             }
             const core::journal::Entry e{
                 state.stopped ? core::journal::EntryKind::Stopped : core::journal::EntryKind::Live,
