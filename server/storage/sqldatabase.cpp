@@ -2,6 +2,7 @@
 
 #include "migrations.h"
 #include "sqlitebatch.h"
+#include "walcheckpointer.h"
 
 #include "server/core/peerjournal.h"
 
@@ -216,6 +217,8 @@ SqlDatabase::~SqlDatabase()
 {
     if (m_thread) {
         run([this](QSqlDatabase &db) {
+            if (m_checkpointer)
+                m_checkpointer->detach(sqliteHandle(db));
             db.close();
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(m_connectionName);
@@ -224,7 +227,13 @@ SqlDatabase::~SqlDatabase()
         m_thread->wait();
         delete m_context;
         delete m_thread;
+        m_checkpointer.reset(); // the last connection: checkpoints and removes the log
     }
+}
+
+std::uint64_t SqlDatabase::walCheckpoints() const
+{
+    return m_checkpointer ? m_checkpointer->completed() : 0;
 }
 
 void SqlDatabase::run(const std::function<void(QSqlDatabase &)> &fn)
@@ -280,6 +289,21 @@ std::unique_ptr<SqlDatabase> SqlDatabase::open(const StorageSettings &settings, 
                     return;
                 }
             }
+            // Checkpoints move off the commits, to a thread of their own (WalCheckpointer).
+            // Without one (another driver, a database not in WAL mode, or no second
+            // connection) SQLite's automatic checkpoints stay on.
+            sqlite3 *handle = sqliteHandle(db);
+            if (handle && q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next() &&
+                q.value(0).toString() == QLatin1String("wal")) {
+                QString why;
+                self->m_checkpointer = WalCheckpointer::start(settings.path, &why);
+                if (self->m_checkpointer)
+                    self->m_checkpointer->attach(handle);
+                else
+                    qWarning().noquote()
+                        << "swarmkeeperd:" << why << "(checkpoints stay in the commits)";
+            }
+            q.finish();
             ok = migrate(db, &err);
         },
         Qt::BlockingQueuedConnection);
@@ -590,6 +614,17 @@ DbResult<std::int64_t> SqlDatabase::torrentCount(const core::TorrentQuery &query
     return r;
 }
 
+namespace {
+
+// user_torrents' key (migration 0010): both ids in one integer, the rowid, so that the
+// commit's upserts overwrite rows in place. SQLite shifts as the cast does: the same key.
+std::int64_t userTorrentKey(core::UserId user, core::TorrentId torrent)
+{
+    return static_cast<std::int64_t>(std::uint64_t(user) << 32 | torrent);
+}
+
+} // namespace
+
 DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
                                   const std::optional<core::SnapshotPromotion> &promote)
 {
@@ -664,19 +699,18 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
                              .counter(r.second.downloaded)
                              .integer(r.second.completed);
                      }) &&
-             sql.run("INSERT INTO user_torrents (user_id, torrent_id, uploaded, downloaded, "
-                     "raw_uploaded, raw_downloaded, seedtime, last_seen) SELECT * FROM (",
-                     ") AS v WHERE true ON CONFLICT (user_id, torrent_id) DO UPDATE SET "
+             sql.run("INSERT INTO user_torrents (id, uploaded, downloaded, raw_uploaded, "
+                     "raw_downloaded, seedtime, last_seen) SELECT * FROM (",
+                     ") AS v WHERE true ON CONFLICT (id) DO UPDATE SET "
                      "uploaded = uploaded + excluded.uploaded, "
                      "downloaded = downloaded + excluded.downloaded, "
                      "raw_uploaded = raw_uploaded + excluded.raw_uploaded, "
                      "raw_downloaded = raw_downloaded + excluded.raw_downloaded, "
                      "seedtime = seedtime + excluded.seedtime, "
                      "last_seen = max(last_seen, excluded.last_seen)",
-                     8, userTorrents,
+                     7, userTorrents,
                      [](RowBinder &b, const UserTorrentRow *r) {
-                         b.integer(r->first.first)
-                             .integer(r->first.second)
+                         b.integer(userTorrentKey(r->first.first, r->first.second))
                              .counter(r->second.uploaded)
                              .counter(r->second.downloaded)
                              .counter(r->second.rawUploaded)
@@ -859,7 +893,7 @@ const QString kSnatchSelect = QStringLiteral(
     "COALESCE(ut.seedtime, 0), COALESCE(ut.last_seen, 0), COALESCE(ut.uploaded, 0), "
     "COALESCE(ut.downloaded, 0), COALESCE(ut.raw_uploaded, 0), COALESCE(ut.raw_downloaded, 0), "
     "s.hnr, s.hnr_exempt FROM snatches s JOIN torrents t ON t.id = s.torrent_id "
-    "LEFT JOIN user_torrents ut ON ut.user_id = s.user_id AND ut.torrent_id = s.torrent_id ");
+    "LEFT JOIN user_torrents ut ON ut.id = ((s.user_id << 32) | s.torrent_id) ");
 const QString kSnatchFilter =
     QStringLiteral("WHERE (? = 0 OR s.user_id = ?) AND (? = 0 OR s.torrent_id = ?) "
                    "AND (? = 0 OR s.hnr = 1) ");
@@ -974,9 +1008,9 @@ DbResult<core::SnatchRecord> SqlDatabase::updateSnatch(std::int64_t id,
             // upsert covers a row deleted by hand.
             if (seedtime &&
                 !execBound(q,
-                           QStringLiteral("INSERT INTO user_torrents (user_id, torrent_id, "
-                                          "seedtime) SELECT user_id, torrent_id, ? FROM snatches "
-                                          "WHERE id = ? ON CONFLICT (user_id, torrent_id) DO "
+                           QStringLiteral("INSERT INTO user_torrents (id, seedtime) SELECT "
+                                          "(user_id << 32) | torrent_id, ? FROM snatches "
+                                          "WHERE id = ? ON CONFLICT (id) DO "
                                           "UPDATE SET seedtime = excluded.seedtime"),
                            {dbInt(*seedtime), qlonglong(id)}))
                 return false;

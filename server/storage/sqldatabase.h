@@ -16,6 +16,8 @@ class QThread;
 
 namespace sk::storage {
 
+class WalCheckpointer;
+
 struct StorageSettings
 {
     QString driver = QStringLiteral("QSQLITE");
@@ -118,11 +120,16 @@ public:
     core::DbResult<std::int64_t> auditCount(const core::AuditFilter &filter) override;
     core::DbResult<std::int64_t> pruneAudit(std::int64_t before) override;
 
+    // Whole checkpoints of the write-ahead log done off the commits (WalCheckpointer); 0
+    // while SQLite's automatic ones stand in.
+    std::uint64_t walCheckpoints() const;
+
 private:
     SqlDatabase();
     // Runs `fn` on the storage thread with its connection and waits for it.
     void run(const std::function<void(QSqlDatabase &)> &fn);
 
+    std::unique_ptr<WalCheckpointer> m_checkpointer; // SQLite in WAL mode only
     QThread *m_thread = nullptr;
     QObject *m_context = nullptr; // lives in m_thread; queued calls target it
     QString m_connectionName;

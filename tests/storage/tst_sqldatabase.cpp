@@ -2,11 +2,14 @@
 #include "server/storage/migrations.h"
 #include "server/storage/sqldatabase.h"
 
+#include <QDir>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstring>
 #include <thread>
 
 using namespace sk;
@@ -183,6 +186,132 @@ private Q_SLOTS:
         QCOMPARE(bans.value.size(), 3u); // "bogus" is skipped
         QCOMPARE(db->deleteBan(*proto::IpRange::parse(u"2001:db8::/32")), core::DbStatus::Ok);
         QCOMPARE(db->bans().value.size(), 1u); // the mapped duplicate of 10.0.0.0/8 went too
+    }
+
+    // Migration 0010 rekeys user_torrents by one integer: rows written under the old
+    // two-column key keep their figures, are found by the snatch that names them, take the
+    // commit's upserts, and still go with their user or torrent. A user id past 2^31 (a
+    // negative key) too.
+    void userTorrentsRekeyed()
+    {
+        QTemporaryDir old;
+        for (const QString &name : QDir(QStringLiteral(":/migrations")).entryList()) {
+            if (name.left(4).toInt() < 10)
+                QVERIFY(QFile::copy(QStringLiteral(":/migrations/") + name, old.filePath(name)));
+        }
+        const qint64 bigUser = 3'000'000'000;
+        {
+            QSqlDatabase raw =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw3"));
+            raw.setDatabaseName(m_path);
+            QVERIFY(raw.open());
+            QString err;
+            QVERIFY2(storage::migrate(raw, &err, old.path()), qPrintable(err));
+            QSqlQuery q(raw);
+            for (const QString &sql :
+                 {QStringLiteral("INSERT INTO users (id, passkey, created_at) VALUES "
+                                 "(1, 'a', 1), (2, 'b', 1), (%1, 'c', 1)")
+                      .arg(bigUser),
+                  QStringLiteral("INSERT INTO torrents (id, info_hash, created_at) VALUES "
+                                 "(7, randomblob(20), 1), (8, randomblob(20), 1)"),
+                  QStringLiteral("INSERT INTO user_torrents (user_id, torrent_id, uploaded, "
+                                 "downloaded, raw_uploaded, raw_downloaded, seedtime, "
+                                 "last_seen) VALUES (1, 7, 10, 20, 30, 40, 50, 60), "
+                                 "(2, 8, 1, 2, 3, 4, 5, 6), (%1, 7, 100, 0, 0, 0, 9, 9)")
+                      .arg(bigUser),
+                  QStringLiteral("INSERT INTO snatches (id, user_id, torrent_id, "
+                                 "completed_at) VALUES (1, 1, 7, 5), (2, 2, 8, 5), "
+                                 "(3, %1, 7, 5)")
+                      .arg(bigUser)})
+                QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("raw3"));
+
+        QString err;
+        auto db = storage::SqlDatabase::open({QStringLiteral("QSQLITE"), m_path}, &err);
+        QVERIFY2(db, qPrintable(err));
+        const auto s1 = db->snatch(1);
+        QVERIFY(s1.ok());
+        QCOMPARE(s1.value.uploaded, 10u);
+        QCOMPARE(s1.value.downloaded, 20u);
+        QCOMPARE(s1.value.rawUploaded, 30u);
+        QCOMPARE(s1.value.rawDownloaded, 40u);
+        QCOMPARE(s1.value.seedtime, 50u);
+        QCOMPARE(s1.value.lastSeen, 60);
+        QCOMPARE(db->snatch(3).value.uploaded, 100u);
+        QCOMPARE(db->snatch(3).value.user, core::UserId(bigUser));
+
+        core::StatsBatch batch;
+        for (const auto &[user, torrent] :
+             {std::pair<core::UserId, core::TorrentId>{1, 7}, {core::UserId(bigUser), 7}}) {
+            core::StatsRecord r;
+            r.sequence = 1;
+            r.user = user;
+            r.torrent = torrent;
+            r.credit.uploaded = r.credit.rawUploaded = 5;
+            r.lastAnnounce = 70;
+            batch.add(r);
+        }
+        QCOMPARE(db->commitStats(batch, std::nullopt), DbStatus::Ok);
+        QCOMPARE(db->snatch(1).value.uploaded, 15u);
+        QCOMPARE(db->snatch(1).value.lastSeen, 70);
+        QCOMPARE(db->snatch(3).value.uploaded, 105u);
+        QCOMPARE(db->snatch(2).value.uploaded, 1u);
+
+        // A seedtime set by hand lands on the same row.
+        QCOMPARE(db->updateSnatch(2, 77, std::nullopt).value.seedtime, 77u);
+
+        QCOMPARE(db->deleteTorrent(8), DbStatus::Ok);
+        QCOMPARE(db->deleteUser(1), DbStatus::Ok);
+        QSqlDatabase check =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+        check.setDatabaseName(m_path);
+        QVERIFY(check.open());
+        {
+            QSqlQuery q(check);
+            QVERIFY(q.exec(QStringLiteral("SELECT user_id, torrent_id, uploaded FROM "
+                                          "user_torrents ORDER BY user_id")));
+            QVERIFY(q.next()); // only the big user's row is left
+            QCOMPARE(q.value(0).toLongLong(), bigUser);
+            QCOMPARE(q.value(1).toLongLong(), 7);
+            QCOMPARE(q.value(2).toLongLong(), 105);
+            QVERIFY(!q.next());
+        }
+        check.close();
+        check = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("check"));
+    }
+
+    // The log of a file database is checkpointed off the commits: after commits that fill
+    // it, the checkpointer's count grows, and a reopened file holds every row.
+    void checkpointsOffTheCommits()
+    {
+        QString err;
+        {
+            auto db = storage::SqlDatabase::open({QStringLiteral("QSQLITE"), m_path}, &err);
+            QVERIFY2(db, qPrintable(err));
+            const auto user = db->insertUser(QStringLiteral("u"), pk('u'), 1).value.id;
+            const auto torrent = db->insertTorrent(ih(1), QStringLiteral("t"), 1).value.id;
+            QCOMPARE(db->walCheckpoints(), 0u);
+            std::vector<core::StatsRecord> records;
+            for (std::uint32_t i = 0; i < 50'000; ++i) { // ~5 MB of peer log: 1,200 pages
+                core::StatsRecord &r = records.emplace_back();
+                r.sequence = i + 1;
+                r.user = user;
+                r.torrent = torrent;
+                std::memcpy(r.peerId.bytes.data(), &i, sizeof i);
+                r.credit.uploaded = r.credit.rawUploaded = 1;
+            }
+            core::StatsBatch batch;
+            batch.addAll(records);
+            QCOMPARE(db->commitStats(batch, std::nullopt), DbStatus::Ok);
+            QTRY_VERIFY(db->walCheckpoints() > 0);
+        }
+        auto db = storage::SqlDatabase::open({QStringLiteral("QSQLITE"), m_path}, &err);
+        QVERIFY(db);
+        QCOMPARE(db->users({}).value.at(0).uploaded, 50'000u);
+        QCOMPARE(db->peers(0).value.size(), 50'000u);
     }
 
 private:
