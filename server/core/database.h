@@ -243,9 +243,9 @@ public:
     // One transaction: the batch's sums and its peers' newest totals appended to the peer
     // journal's log (peerjournal.h); with `promote`, also the staged snapshot made current and
     // the log it covers dropped. Rows of users or torrents deleted meanwhile are skipped, never
-    // an error.
-    virtual DbStatus commitStats(const StatsBatch &batch,
-                                 const std::optional<SnapshotPromotion> &promote) = 0;
+    // an error. The value: the bytes appended to the log.
+    virtual DbResult<std::int64_t> commitStats(const StatsBatch &batch,
+                                               const std::optional<SnapshotPromotion> &promote) = 0;
     // Starts a snapshot of the peer store: drops what unfinished ones staged, and returns the
     // next generation with the newest committed log row (the snapshot will cover the log up
     // to it, since it copies the store after that commit).

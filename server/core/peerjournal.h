@@ -38,18 +38,27 @@ struct Entry
     friend bool operator==(const Entry &, const Entry &) = default;
 };
 
-// Little-endian, fixed size: kind, v6 flag, 2 zero bytes, torrent, user, peer_id, uploaded,
-// downloaded, left, last announce, sequence, the 18 compact endpoint bytes (an IPv4 one uses
-// 6, the rest zero), 6 zero bytes.
-inline constexpr qsizetype kEntrySize = 96;
+// A blob (a log part or a snapshot part) is a format byte, kCompactFormat, then entries of
+// variable size: a byte of kind (bits 0-1) and IPv6 flag (bit 2), the torrent as a varint, then
+// for a peer the user (varint), the 20 bytes of peer_id, uploaded, downloaded and left
+// (varints), the last announce (zigzag varint), the sequence (varint) and the endpoint's compact
+// bytes (6 or 18); for a watermark only the sequence. Varints are LEB128, least significant
+// group first, in their shortest form. A typical peer takes 55-60 bytes.
+// Blobs of the first format (fixed entries of 96 bytes, first byte a kind) are still read.
+inline constexpr char kCompactFormat = '\xC2';
+// The most an entry can take: 1 + 5 + 5 + 20 + 3 * 10 + 10 + 10 + 18.
+inline constexpr qsizetype kMaxEntrySize = 99;
 // A stored blob (a log part or a snapshot part) is cut at about this size: a million peers
-// make ~24 parts, each bound and written in one go, none held whole in memory twice.
+// make ~14 parts, each bound and written in one go, none held whole in memory twice.
 inline constexpr qsizetype kPartBytes = 4 << 20;
 
+// Appends `e` to `blob`, starting it with the format byte if it is empty. A watermark keeps
+// only its torrent and sequence.
 void append(QByteArray &blob, const Entry &e);
 // Decodes a whole blob into `out` (appended). False, and `out` unchanged, unless the blob is a
-// whole number of entries that are each exactly what append() writes: a known kind, zero
-// padding, a v6 flag of 0 or 1 and an IPv4 endpoint's unused bytes zero.
+// format byte and entries that are each exactly what append() writes (or a blob of the first
+// format whose entries are each exactly what it wrote: a known kind, zero padding, a v6 flag
+// of 0 or 1 and an IPv4 endpoint's unused bytes zero). An empty blob holds no entries.
 bool decode(QByteArrayView blob, std::vector<Entry> &out);
 
 // Folds a snapshot, then the log rows committed after it, into one state per peer.

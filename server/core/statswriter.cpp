@@ -89,7 +89,8 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     if (m_pending.empty() && !m_staged)
         return result;
     const std::size_t rows = m_pending.size();
-    if (m_db.commitStats(m_pending, m_staged) != DbStatus::Ok) {
+    const DbResult<std::int64_t> committed = m_db.commitStats(m_pending, m_staged);
+    if (!committed.ok()) {
         // Kept, and merged with newer deltas next time. Coalescing bounds it: at most one
         // row per user, (user, torrent), torrent and live peer. A staged snapshot stays
         // valid: the batch it needs is the one kept.
@@ -106,7 +107,7 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
         m_logBytes = 0;
         m_snapshots.fetch_add(1, std::memory_order_relaxed);
     }
-    m_logBytes += std::int64_t(m_pending.peers.size()) * journal::kEntrySize;
+    m_logBytes += committed.value;
     if (m_observer)
         m_observer(m_pending);
     m_pending = StatsBatch{};

@@ -625,10 +625,12 @@ std::int64_t userTorrentKey(core::UserId user, core::TorrentId torrent)
 
 } // namespace
 
-DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
-                                  const std::optional<core::SnapshotPromotion> &promote)
+DbResult<std::int64_t>
+SqlDatabase::commitStats(const core::StatsBatch &batch,
+                         const std::optional<core::SnapshotPromotion> &promote)
 {
     DbStatus status = DbStatus::Ok;
+    std::int64_t logBytes = 0;
     run([&](QSqlDatabase &db) {
         sqlite3 *handle = sqliteHandle(db);
         if (!handle) {
@@ -653,9 +655,9 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
                 continue;
             if (logParts.empty() || logParts.back().size() >= core::journal::kPartBytes) {
                 logParts.emplace_back();
-                logParts.back().reserve(
-                    std::min<qsizetype>(core::journal::kPartBytes,
-                                        qsizetype(batch.peers.size()) * core::journal::kEntrySize));
+                logParts.back().reserve(std::min<qsizetype>(
+                    core::journal::kPartBytes + core::journal::kMaxEntrySize,
+                    qsizetype(batch.peers.size()) * core::journal::kMaxEntrySize));
             }
             const core::journal::Entry e{
                 state.stopped ? core::journal::EntryKind::Stopped : core::journal::EntryKind::Live,
@@ -664,6 +666,8 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
                 state.sequence};
             core::journal::append(logParts.back(), e);
         }
+        for (const QByteArray &part : logParts)
+            logBytes += part.size();
 
         using UserTorrentRow = std::pair<core::UserTorrentKey, core::UserTorrentDelta>;
         std::vector<const UserTorrentRow *> userTorrents;
@@ -761,7 +765,9 @@ DbStatus SqlDatabase::commitStats(const core::StatsBatch &batch,
         }
         sqlite3_exec(handle, "PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
     });
-    return status;
+    if (status != DbStatus::Ok)
+        return DbResult<std::int64_t>::fail(status, m_lastError);
+    return {DbStatus::Ok, logBytes, {}};
 }
 
 void SqlDatabase::forgetDeleted(std::uint64_t commits)

@@ -64,8 +64,9 @@ public:
                                                         std::uint64_t downloaded,
                                                         std::uint64_t completed) override;
 
-    core::DbStatus commitStats(const core::StatsBatch &batch,
-                               const std::optional<core::SnapshotPromotion> &promote) override;
+    core::DbResult<std::int64_t>
+    commitStats(const core::StatsBatch &batch,
+                const std::optional<core::SnapshotPromotion> &promote) override;
     core::DbResult<core::SnapshotPromotion> beginPeerSnapshot() override;
     core::DbStatus stagePeerSnapshot(std::int64_t generation, const QByteArray &entries) override;
     core::DbResult<std::vector<core::PeerRecord>> peers(std::int64_t announcedSince) override;

@@ -1,8 +1,13 @@
-// Tests the peer journal's codec (entries round-trip byte for byte; malformed blobs are
-// refused whole) and its fold (watermarks, newest sequence, departures, the time filter).
+// Tests the peer journal's codec (entries round-trip byte for byte at their expected sizes;
+// blobs of the first format are read; malformed blobs of either format are refused whole) and its
+// fold (watermarks, newest sequence, departures, the time filter).
 #include "server/core/peerjournal.h"
 
 #include <QTest>
+#include <QtEndian>
+
+#include <cstring>
+#include <limits>
 
 using namespace sk;
 using core::journal::Entry;
@@ -18,12 +23,13 @@ Entry entry(EntryKind kind, core::TorrentId torrent, char peer, std::uint64_t se
     Entry e;
     e.kind = kind;
     e.peer.torrent = torrent;
+    e.sequence = sequence;
+    if (kind == EntryKind::Watermark)
+        return e; // a watermark holds its torrent and sequence only
     e.peer.user = 3;
-    if (kind != EntryKind::Watermark)
-        e.peer.peerId.bytes.fill(static_cast<unsigned char>(peer));
+    e.peer.peerId.bytes.fill(static_cast<unsigned char>(peer));
     e.peer.uploaded = uploaded;
     e.peer.lastAnnounce = lastAnnounce;
-    e.sequence = sequence;
     e.peer.endpoint = proto::PeerEndpoint::make(proto::IpAddress::fromV4(0x0A000001), 6881);
     return e;
 }
@@ -48,6 +54,34 @@ QByteArray encoded(const Entries &entries)
         core::journal::append(blob, e);
     return blob;
 }
+
+// An entry of the first format (96 bytes, fixed), as the server wrote it before the compact
+// one: what a database of that time holds.
+QByteArray fixedEntry(const Entry &e)
+{
+    QByteArray b(96, '\0');
+    char *p = b.data();
+    p[0] = static_cast<char>(e.kind);
+    p[1] = e.peer.endpoint.v6 ? 1 : 0;
+    qToLittleEndian<quint32>(e.peer.torrent, p + 4);
+    qToLittleEndian<quint32>(e.peer.user, p + 8);
+    std::memcpy(p + 12, e.peer.peerId.bytes.data(), 20);
+    qToLittleEndian<quint64>(e.peer.uploaded, p + 32);
+    qToLittleEndian<quint64>(e.peer.downloaded, p + 40);
+    qToLittleEndian<quint64>(e.peer.left, p + 48);
+    qToLittleEndian<qint64>(e.peer.lastAnnounce, p + 56);
+    qToLittleEndian<quint64>(e.sequence, p + 64);
+    std::memcpy(p + 72, e.peer.endpoint.compact.data(), std::size_t(e.peer.endpoint.compactSize()));
+    return b;
+}
+
+QByteArray bytes(std::initializer_list<int> values)
+{
+    QByteArray b;
+    for (int v : values)
+        b.append(static_cast<char>(v));
+    return b;
+}
 } // namespace
 
 class TestPeerJournal : public QObject
@@ -57,6 +91,7 @@ private Q_SLOTS:
     void roundTrip_data()
     {
         QTest::addColumn<Entries>("entries");
+        QTest::addColumn<int>("size"); // of the blob
         Entry v6 = live(7, 'b', ~0ull, ~0ull, std::numeric_limits<std::int64_t>::min());
         proto::IpAddress ip;
         ip.v6 = true;
@@ -65,17 +100,24 @@ private Q_SLOTS:
         v6.peer.downloaded = 1ull << 63;
         v6.peer.left = 12345;
         v6.peer.user = 0xFFFFFFFFu;
-        QTest::newRow("empty") << Entries{};
-        QTest::newRow("ipv4 live") << Entries{live(1, 'a', 1, 100)};
-        QTest::newRow("ipv6, extremes") << Entries{v6};
+        Entry negative = live(1, 'n', 1, 0, -1);
+        QTest::newRow("empty") << Entries{} << 0;
+        // Format byte; kind, torrent, user: 1 each; peer_id; uploaded, downloaded, left: 1 each;
+        // last announce 1000 (zigzag 2000): 2; sequence: 1; endpoint: 6.
+        QTest::newRow("ipv4 live") << Entries{live(1, 'a', 1, 100)} << 1 + 35;
+        // Every varint at its longest: user 5, uploaded, downloaded, last announce, sequence 10;
+        // left 12345: 2; endpoint: 18.
+        QTest::newRow("ipv6, extremes") << Entries{v6} << 1 + 87;
+        QTest::newRow("a negative last announce") << Entries{negative} << 1 + 34;
         QTest::newRow("each kind")
-            << Entries{watermark(2, 9), live(2, 'a', 9, 5), stopped(2, 'c', 10)};
+            << Entries{watermark(2, 9), live(2, 'a', 9, 5), stopped(2, 'c', 10)} << 1 + 3 + 35 + 35;
     }
     void roundTrip()
     {
         QFETCH(Entries, entries);
+        QFETCH(int, size);
         const QByteArray blob = encoded(entries);
-        QCOMPARE(blob.size(), qsizetype(entries.size()) * core::journal::kEntrySize);
+        QCOMPARE(blob.size(), qsizetype(size));
         Entries back{live(9, 'x', 1, 1)}; // decode appends
         QVERIFY(core::journal::decode(blob, back));
         QCOMPARE(back.size(), entries.size() + 1);
@@ -83,30 +125,72 @@ private Q_SLOTS:
         QCOMPARE(encoded(Entries(back.begin() + 1, back.end())), blob);
     }
 
-    // Every blob that is not exactly what append() writes is refused whole.
+    // Blobs of the first format, fixed entries of 96 bytes, are still read.
+    void firstFormatRead()
+    {
+        Entry v6 = live(7, 'b', 5, 50);
+        proto::IpAddress ip;
+        ip.v6 = true;
+        ip.bytes.fill(0xFE);
+        v6.peer.endpoint = proto::PeerEndpoint::make(ip, 65535);
+        const Entries entries{watermark(2, 9), live(2, 'a', 9, 5), stopped(2, 'c', 10), v6};
+        QByteArray blob;
+        for (const Entry &e : entries)
+            blob += fixedEntry(e);
+        Entries back;
+        QVERIFY(core::journal::decode(blob, back));
+        QVERIFY(back == entries);
+
+        // A watermark is its torrent and sequence: whatever else the old entry held is dropped.
+        Entry stray = live(4, 'z', 11, 99);
+        stray.kind = EntryKind::Watermark;
+        Entries one;
+        QVERIFY(core::journal::decode(fixedEntry(stray), one));
+        QCOMPARE(one.size(), std::size_t(1));
+        QVERIFY(one[0] == watermark(4, 11));
+    }
+
+    // Every blob that is not exactly what append() writes, or what the first format wrote, is
+    // refused whole.
     void malformed_data()
     {
         QTest::addColumn<QByteArray>("blob");
         const QByteArray good = encoded({live(1, 'a', 1, 100), live(1, 'b', 2, 200)});
-        Entry v6e = live(1, 'c', 3, 1);
-        proto::IpAddress ip;
-        ip.v6 = true;
-        v6e.peer.endpoint = proto::PeerEndpoint::make(ip, 1);
-        const QByteArray v6 = encoded({v6e});
+        const QByteArray mark = encoded({watermark(1, 1)}); // C2 03 01 01
         const auto with = [](QByteArray b, qsizetype at, char value) {
             b[at] = value;
             return b;
         };
         QTest::newRow("one byte short") << good.left(good.size() - 1);
         QTest::newRow("one byte long") << good + QByteArray(1, '\0');
-        QTest::newRow("a lone byte") << QByteArray(1, '\1');
-        QTest::newRow("kind 0") << with(good, 96, 0);
-        QTest::newRow("kind 4") << with(good, 96, 4);
-        QTest::newRow("v6 flag 2") << with(good, 1, 2);
-        QTest::newRow("padding after the flag") << with(good, 3, 1);
-        QTest::newRow("ipv4 endpoint tail") << with(good, 72 + 6, 1);
-        QTest::newRow("last padding byte") << with(good, 96 + 95, 1);
-        QTest::newRow("ipv6 trailing padding") << with(v6, 72 + 18, 1);
+        QTest::newRow("a lone format byte") << QByteArray(1, '\xC2');
+        QTest::newRow("an unknown format") << with(good, 0, '\xC3');
+        QTest::newRow("kind 0") << with(good, 36, 0);
+        QTest::newRow("an unknown flag") << with(good, 36, 0x09);
+        QTest::newRow("a watermark with the IPv6 flag") << with(mark, 1, 0x07);
+        QTest::newRow("a varint not in its shortest form") << bytes({0xC2, 3, 0x81, 0, 1});
+        QTest::newRow("a torrent past 32 bits")
+            << bytes({0xC2, 3, 0x80, 0x80, 0x80, 0x80, 0x10, 1});
+        QTest::newRow("a varint past 64 bits")
+            << bytes({0xC2, 3, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02});
+        QTest::newRow("a varint past the end") << bytes({0xC2, 3, 1, 0x80});
+        QTest::newRow("a watermark without its sequence") << bytes({0xC2, 3, 1});
+
+        const QByteArray fixed = fixedEntry(live(1, 'a', 1, 100)) + fixedEntry(live(1, 'b', 2, 1));
+        Entry v6e = live(1, 'c', 3, 1);
+        proto::IpAddress ip;
+        ip.v6 = true;
+        v6e.peer.endpoint = proto::PeerEndpoint::make(ip, 1);
+        const QByteArray fixedV6 = fixedEntry(v6e);
+        QTest::newRow("first format: one byte short") << fixed.left(fixed.size() - 1);
+        QTest::newRow("first format: a lone byte") << QByteArray(1, '\1');
+        QTest::newRow("first format: kind 0") << with(fixed, 96, 0);
+        QTest::newRow("first format: kind 4") << with(fixed, 96, 4);
+        QTest::newRow("first format: v6 flag 2") << with(fixed, 1, 2);
+        QTest::newRow("first format: padding after the flag") << with(fixed, 3, 1);
+        QTest::newRow("first format: ipv4 endpoint tail") << with(fixed, 72 + 6, 1);
+        QTest::newRow("first format: last padding byte") << with(fixed, 96 + 95, 1);
+        QTest::newRow("first format: ipv6 trailing padding") << with(fixedV6, 72 + 18, 1);
         QTest::newRow("all 0xFF") << QByteArray(96, '\xFF');
     }
     void malformed()

@@ -84,7 +84,7 @@ bool TestHitAndRun::commit(core::UserId user, int t, std::int64_t completedAt,
     r.seedtime = seedtime;
     core::StatsBatch b;
     b.add(r);
-    return m_db->commitStats(b, std::nullopt) == core::DbStatus::Ok;
+    return m_db->commitStats(b, std::nullopt).ok();
 }
 
 void TestHitAndRun::snatchOncePerUserAndTorrent()
