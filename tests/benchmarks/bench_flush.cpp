@@ -166,7 +166,7 @@ int main(int argc, char **argv)
         return fail("snapshot", db->lastError());
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%-8s %10zu %10.0f %10.0f %12.0f %12s %9s\n", "snapshot", records, ms,
-                cpuMs() - c0, double(records) / (ms / 1e3), "-", "staged");
+    std::printf("%-8s %10zu %10.0f %10.0f %12.0f %12s %9s\n", "snapshot", records, ms, cpuMs() - c0,
+                double(records) / (ms / 1e3), "-", "staged");
     return 0;
 }
