@@ -24,7 +24,7 @@ namespace sk::storage {
 class WalCheckpointer
 {
 public:
-    // SQLite's own default threshold, in pages of log.
+    // SQLite's own default threshold, in pages of log (given back on detach()).
     static constexpr int kDefaultPages = 1000;
 
     // Opens a connection to `path` (a database in WAL mode) and starts the thread; nullptr

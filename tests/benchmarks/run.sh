@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # run.sh: opentracker and swarmkeeperd side by side in one run, on loopback only.
 # Each tracker is pinned to core 0, the load (../shared/bench/measure.sh) to core 1, over the
-# shared pool of 1000 torrents and 10000 peers; then the peer-memory probe. Prints RESULT lines.
+# shared pool of 1000 torrents and 10000 peers; then the peer-memory probe, bench_flush and the
+# flush probe (flush_probe.sh: announce latency while a million pending deltas commit). Prints
+# RESULT lines.
 #
 # Memory: each tracker, freshly started, is filled over UDP (announces only, numwant 0) from a
 # pool of 1000 torrents x 1M peer ids for FILL_S seconds (default 5, about 1M distinct peers
@@ -147,3 +149,9 @@ memory_swarmkeeper
 # row each too), then of one user.
 "$ROOT/build/tests/benchmarks/bench_flush" 1000000 1000 10000
 "$ROOT/build/tests/benchmarks/bench_flush" 1000000 1000 1
+# A million pending deltas committed while a light UDP load runs: the load's latency during
+# the flush against the same load without one (flush_probe.sh).
+for r in $(seq 1 "$ROUNDS"); do
+    SK="${SK_BIN:-$SK}" BENCH="$BENCH" OUT="$OUT" UDPLOAD="$UDPLOAD" PASSKEY="$PASSKEY" \
+        TOKEN="$TOKEN" FILL_S="$FILL_S" ROUND="$r" "$HERE/flush_probe.sh"
+done

@@ -283,8 +283,9 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("check"));
     }
 
-    // The log of a file database is checkpointed off the commits: after commits that fill
-    // it, the checkpointer's count grows, and a reopened file holds every row.
+    // The log of a file database is checkpointed off the commits: after a commit of more than
+    // 4 MiB, the checkpointer's count grows, and a reopened file holds every row, in pages of
+    // 64 KiB.
     void checkpointsOffTheCommits()
     {
         QString err;
@@ -311,6 +312,18 @@ private Q_SLOTS:
         auto db = storage::SqlDatabase::open({QStringLiteral("QSQLITE"), m_path}, &err);
         QVERIFY(db);
         QCOMPARE(db->users({}).value.at(0).uploaded, 150'000u);
+        QSqlDatabase raw =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("ps"));
+        raw.setDatabaseName(m_path);
+        QVERIFY(raw.open());
+        {
+            QSqlQuery q(raw);
+            QVERIFY(q.exec(QStringLiteral("PRAGMA page_size")) && q.next());
+            QCOMPARE(q.value(0).toInt(), 65536); // a new file's pages
+        }
+        raw.close();
+        raw = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("ps"));
         QCOMPARE(db->peers(0).value.size(), 150'000u);
     }
 
