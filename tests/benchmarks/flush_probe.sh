@@ -13,7 +13,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"; ROOT="$(cd "$HERE/../.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"; BENCH="${BENCH:-$SHARED/bench}"
-SK="${SK_BIN:-${SK:-$ROOT/build/server/swarmkeeperd}}"
+SK="${SK:-$ROOT/build/server/swarmkeeperd}" # SK_BIN wins (swarmkeeper.sh)
 OUT="${OUT:-$(mktemp -d -t skflush.XXXXXX)}"
 UDPLOAD="${UDPLOAD:-${TMPDIR:-/tmp}/udpload-$(id -u)}"
 PASSKEY="${PASSKEY:-benchbenchbenchbenchbenchbench01}"; TOKEN="${TOKEN:-bench-token}"
@@ -21,20 +21,11 @@ FILL_S="${FILL_S:-5}"; PROBE_S="${PROBE_S:-2}"; ROUND="${ROUND:-1}"
 [ -x "$UDPLOAD" ] || { echo "no $UDPLOAD (measure.sh builds it)" >&2; exit 2; }
 API=http://127.0.0.1:18082
 
-data="$OUT/sk-data-$ROUND-flush"; mkdir -p "$data"
-SWARMKEEPER_ADMIN_TOKEN=$TOKEN taskset -c 0 "$SK" --data-dir "$data" --workers 1 \
-    --bind 127.0.0.1 --http-port 18080 --udp-port 18081 --admin-port 18082 \
-    --set tracker.exclude_own_peers=false --set stats.flush_interval=3600 \
-    --set stats.flush_records=100000000 > "$data/log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do grep -q listening "$data/log" 2>/dev/null && break; sleep 0.1; done
-grep -q listening "$data/log" || { cat "$data/log"; exit 1; }
+source "$HERE/swarmkeeper.sh"
+trap '[ -z "${SKPID:-}" ] || kill "$SKPID" 2>/dev/null || true' EXIT
+start_swarmkeeper "sk-data-$ROUND-flush" false --set stats.flush_interval=3600 \
+    --set stats.flush_records=100000000
 auth=(-H "Authorization: Bearer $TOKEN")
-curl -sf -o /dev/null "${auth[@]}" -d "{\"passkey\":\"$PASSKEY\"}" "$API/admin/users"
-python3 "$BENCH/pool.py" hashes 1000 | while read -r h; do
-    curl -sf -o /dev/null "${auth[@]}" -d "{\"info_hash\":\"$h\"}" "$API/admin/torrents"
-done
 
 taskset -c 1 "$UDPLOAD" 127.0.0.1 18081 "$FILL_S" 1000 1000000 --scrape-pct 0 \
     --numwant 0 --quiet --path "/$PASSKEY/announce" > "$OUT/flush-fill-$ROUND.txt" 2>&1 || true
@@ -60,5 +51,4 @@ echo "RESULT tracker=swarmkeeper test=flush-under-load pending=$pending records=
      "flush_s=$(cat "$OUT/flush-time-$ROUND.txt")" \
      "idle_p50_ms=$idle50 idle_p99_ms=$idle99 idle_max_ms=$idlemax" \
      "flush_p50_ms=$busy50 flush_p99_ms=$busy99 flush_max_ms=$busymax"
-kill "$pid"; wait "$pid" 2>/dev/null || true
-trap - EXIT
+stop_swarmkeeper

@@ -32,6 +32,7 @@ SK="$ROOT/build/server/swarmkeeperd"
 OUT="$(mktemp -d -t skbench.XXXXXX)"; echo "# raw output in $OUT"
 PASSKEY=benchbenchbenchbenchbenchbench01
 TOKEN=bench-token
+source "$HERE/swarmkeeper.sh" # start_swarmkeeper, stop_swarmkeeper
 cleanup() { [ -n "${SKPID:-}" ] && kill "$SKPID" 2>/dev/null; [ -n "${OTDIR:-}" ] && "$BENCH/run_opentracker.sh" stop "$OTDIR" --rm >/dev/null 2>&1; true; }
 trap cleanup EXIT
 
@@ -43,20 +44,6 @@ run_opentracker() {
     "$BENCH/run_opentracker.sh" stop "$OTDIR" --rm >/dev/null; OTDIR=""
 }
 
-start_swarmkeeper() { # $1 data dir name, $2 exclude_own_peers, [more flags]; sets SKPID
-    local data="$OUT/$1" exclude="$2"; shift 2; mkdir -p "$data"
-    SWARMKEEPER_ADMIN_TOKEN=$TOKEN taskset -c 0 "${SK_BIN:-$SK}" --data-dir "$data" --workers 1 \
-        --bind 127.0.0.1 --http-port 18080 --udp-port 18081 --admin-port 18082 \
-        --set tracker.exclude_own_peers="$exclude" "$@" > "$data/log" 2>&1 &
-    SKPID=$!
-    for _ in $(seq 1 100); do grep -q listening "$data/log" 2>/dev/null && break; sleep 0.1; done
-    grep -q listening "$data/log" || { cat "$data/log"; exit 1; }
-    curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -d "{\"passkey\":\"$PASSKEY\"}" http://127.0.0.1:18082/admin/users
-    python3 "$BENCH/pool.py" hashes 1000 | while read -r h; do
-        curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -d "{\"info_hash\":\"$h\"}" http://127.0.0.1:18082/admin/torrents
-    done
-}
-stop_swarmkeeper() { kill "$SKPID"; wait "$SKPID" 2>/dev/null || true; SKPID=""; }
 rss_kib() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 
 # fill_and_count NAME PID UDP_PORT SCRAPE_URL [UDPLOAD_ARGS...]: the memory phase for one tracker
@@ -152,6 +139,6 @@ memory_swarmkeeper
 # A million pending deltas committed while a light UDP load runs: the load's latency during
 # the flush against the same load without one (flush_probe.sh).
 for r in $(seq 1 "$ROUNDS"); do
-    SK="${SK_BIN:-$SK}" BENCH="$BENCH" OUT="$OUT" UDPLOAD="$UDPLOAD" PASSKEY="$PASSKEY" \
+    SK="$SK" BENCH="$BENCH" OUT="$OUT" UDPLOAD="$UDPLOAD" PASSKEY="$PASSKEY" \
         TOKEN="$TOKEN" FILL_S="$FILL_S" ROUND="$r" "$HERE/flush_probe.sh"
 done
