@@ -35,6 +35,22 @@ double cpuMs()
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
+// Peer i of the pool: the same in the store and in the ledger's records.
+proto::PeerId peerIdOf(std::size_t i)
+{
+    proto::PeerId id;
+    for (std::size_t b = 0; b < id.bytes.size(); ++b)
+        id.bytes[b] = static_cast<std::uint8_t>(std::uint64_t(i) >> ((b % 8) * 8));
+    id.bytes[0] = '-';
+    return id;
+}
+
+proto::PeerEndpoint endpointOf(std::size_t i)
+{
+    return proto::PeerEndpoint::make(proto::IpAddress::fromV4(0x0A000000u + std::uint32_t(i)),
+                                     std::uint16_t(6881));
+}
+
 int fail(const char *what, const QString &error)
 {
     std::fprintf(stderr, "bench_flush: %s: %s\n", what, qPrintable(error));
@@ -98,11 +114,8 @@ int main(int argc, char **argv)
         core::PeerAnnounce a;
         a.infoHash = hashes[i % torrents];
         a.userId = userIds[(i / torrents) % users];
-        for (std::size_t b = 0; b < a.peerId.bytes.size(); ++b)
-            a.peerId.bytes[b] = static_cast<std::uint8_t>(i >> ((b % 8) * 8));
-        a.peerId.bytes[0] = '-';
-        a.endpoint = proto::PeerEndpoint::make(
-            proto::IpAddress::fromV4(0x0A000000u + std::uint32_t(i)), std::uint16_t(6881));
+        a.peerId = peerIdOf(i);
+        a.endpoint = endpointOf(i);
         a.uploaded = 3000;
         a.now = clock.now();
         store.announce(a, out);
@@ -119,17 +132,13 @@ int main(int argc, char **argv)
             r.sequence = ++sequence;
             r.torrent = torrentIds[i % torrents];
             r.user = userIds[(i / torrents) % users];
-            const std::uint64_t n = i;
-            for (std::size_t b = 0; b < r.peerId.bytes.size(); ++b)
-                r.peerId.bytes[b] = static_cast<std::uint8_t>(n >> ((b % 8) * 8));
-            r.peerId.bytes[0] = '-';
+            r.peerId = peerIdOf(i);
             r.credit.rawUploaded = r.credit.uploaded = 1000 * std::uint64_t(round);
             r.credit.rawDownloaded = r.credit.downloaded = 500;
             r.uploaded = 1000 * std::uint64_t(round);
             r.downloaded = 500 * std::uint64_t(round);
             r.left = round == 1 ? 1 << 20 : 0;
-            r.endpoint = proto::PeerEndpoint::make(
-                proto::IpAddress::fromV4(0x0A000000u + std::uint32_t(i)), std::uint16_t(6881));
+            r.endpoint = endpointOf(i);
             r.lastAnnounce = clock.now();
             r.stopped = round == 3 && i % 2 == 0;
         }
