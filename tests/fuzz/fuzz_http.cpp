@@ -1,5 +1,6 @@
 // libFuzzer target for the HTTP tracker front-end codecs: request parser, routing, queries,
 // replies.
+#include "fuzzcheck.h"
 #include "shared/protocol/httpannounce.h"
 #include "shared/protocol/httpparser.h"
 
@@ -7,15 +8,9 @@
 #include <cstdint>
 
 using namespace sk::proto;
+using sk::fuzz::check;
 
 namespace {
-
-// Invariants are checked with a trap so a violation is reported like a crash.
-void check(bool ok)
-{
-    if (!ok)
-        __builtin_trap();
-}
 
 bool inside(QByteArrayView part, QByteArrayView whole)
 {

@@ -1,5 +1,6 @@
 // libFuzzer target for IpRange::parse, the parser of ban addresses and ranges from the admin
 // API: never crashes, and whatever it accepts has a canonical text that parses back to it.
+#include "fuzzcheck.h"
 #include "shared/types/iprange.h"
 
 #include <cstddef>
@@ -7,13 +8,7 @@
 
 using namespace sk::proto;
 
-namespace {
-void check(bool ok)
-{
-    if (!ok)
-        __builtin_trap();
-}
-} // namespace
+using sk::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

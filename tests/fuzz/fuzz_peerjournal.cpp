@@ -2,6 +2,7 @@
 // database at every start: never crashes; an accepted blob re-encodes to exactly itself (one of
 // the first format: to compact entries that decode to the same);
 // folded as a snapshot or as a log, every peer it restores is a live entry of the input.
+#include "fuzzcheck.h"
 #include "server/core/peerjournal.h"
 
 #include <algorithm>
@@ -11,13 +12,7 @@
 
 using namespace sk::core;
 
-namespace {
-void check(bool ok)
-{
-    if (!ok)
-        __builtin_trap();
-}
-} // namespace
+using sk::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
