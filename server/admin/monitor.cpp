@@ -26,7 +26,7 @@ api::TrackerStatsDto Monitor::counts() const
     d.announces = m.announceTotal();
     d.scrapes = m.scrapeTotal();
     d.errors = m.errorTotal();
-    d.flushQueue = m_src.ledger.pending();
+    d.flushQueue = m_src.ledger.pending() + m_src.stats.absorbed();
     d.lastFlush = m_src.stats.lastSuccess();
     d.flushFailures = m_src.stats.failures();
     d.startedAt = m_startedAt;
@@ -188,7 +188,9 @@ QByteArray Monitor::prometheus() const
                      m.errors[std::size_t(p)][k]);
 
     x.family("announce_duration_seconds", "histogram",
-             "Time from a parsed announce to its encoded reply, by protocol.");
+             "Time to answer an announce, by protocol: HTTP from the parsed request to the "
+             "encoded reply; UDP from the end of the datagram before it in its receive batch "
+             "(or the batch's arrival) to the reply written.");
     for (Protocol p : protocols) {
         const auto pi = std::size_t(p);
         const QByteArray proto = label("protocol", core::protocolName(p));

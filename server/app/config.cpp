@@ -376,9 +376,15 @@ const std::vector<Field> &fields()
         t.push_back(intField("stats.snapshot_log_mib", 0, 1 << 20,
                              "Peer journal: the log of peers' last reported totals is folded "
                              "into a new snapshot of the swarms once it holds this many MiB and "
-                             "twice the last snapshot (0: twice the snapshot alone). Bounds the "
-                             "database's size and the time a start takes to read it back.",
+                             "stats.snapshot_log_ratio times the last snapshot (0: the ratio "
+                             "alone).",
                              [](Config &c) -> int & { return c.statsSnapshotLogMib; }));
+        t.push_back(intField("stats.snapshot_log_ratio", 1, 64,
+                             "Peer journal: how many times the last snapshot the log must hold "
+                             "before it is folded. Higher writes less (a snapshot rewrites every "
+                             "peer: 1/ratio of the log's writes), but the database holds and a "
+                             "start reads up to ratio + 1 snapshots' worth of peers.",
+                             [](Config &c) -> int & { return c.statsSnapshotLogRatio; }));
 
         t.push_back(stringField(
             "admin.bind",

@@ -30,6 +30,7 @@ struct Config
     int statsFlushInterval = 3;     // seconds between accounting commits
     int statsFlushRecords = 500000; // pending announces that trigger a commit at once
     int statsSnapshotLogMib = 64;   // peer journal: log size that may trigger a snapshot
+    int statsSnapshotLogRatio = 4;  // ... once it is also this many times the snapshot
     core::TrackerSettings tracker;
     core::HitAndRunSettings hnr;
     core::BonusSettings bonus;

@@ -40,6 +40,8 @@ namespace sk::app {
 
 // How soon a token made or revoked with `swarmkeeperd token` takes effect in a running server.
 constexpr int kTokenReloadSeconds = 5;
+// How often the flusher drains the workers' ledger buffers between two commits.
+constexpr std::chrono::milliseconds kAbsorbInterval{250};
 
 struct Server::Parts
 {
@@ -130,6 +132,26 @@ struct Server::Parts
         writeCheatFlags();
     }
 
+    // The flusher's run, every kAbsorbInterval: a commit once stats.flush_interval has passed
+    // or stats.flush_records are waiting, else only an absorb (core::StatsWriter::absorb).
+    // Only the flusher's thread touches nextFlush.
+    std::chrono::steady_clock::duration flushInterval{};
+    std::size_t flushRecords = 0;
+    std::chrono::steady_clock::time_point nextFlush{};
+    std::atomic<bool> flushDue{false};
+    void flushTick()
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (flushDue.exchange(false) || now >= nextFlush ||
+            stats->absorb() + ledger.pending() >= flushRecords) {
+            flushNow();
+            // On the interval's grid (the ticks would otherwise add up to one per commit).
+            nextFlush += flushInterval;
+            if (nextFlush <= now)
+                nextFlush = now + flushInterval;
+        }
+    }
+
     // Queued cheat flags go to the database; kept for the next try if it refuses.
     void writeCheatFlags()
     {
@@ -185,6 +207,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     }
     core::JournalSettings journal;
     journal.minLogBytes = std::int64_t(m_config.statsSnapshotLogMib) << 20;
+    journal.logRatio = m_config.statsSnapshotLogRatio;
     p->stats = std::make_unique<core::StatsWriter>(p->ledger, *p->db, p->clock, *p->peers,
                                                    p->registry, journal);
     // The restored peers become the journal's snapshot before anything is served: the log
@@ -193,11 +216,16 @@ bool Server::start(const QByteArray &adminToken, QString *error)
         *error = QStringLiteral("cannot write the peer snapshot: ") + p->db->lastError();
         return false;
     }
+    p->flushInterval = std::chrono::seconds(m_config.statsFlushInterval);
+    p->flushRecords = std::size_t(m_config.statsFlushRecords);
+    p->nextFlush = std::chrono::steady_clock::now() + p->flushInterval;
     p->flusher = std::make_unique<core::PeriodicJob>(QStringLiteral("stats"),
-                                                     [parts = p.get()] { parts->flushNow(); });
+                                                     [parts = p.get()] { parts->flushTick(); });
     // A burst past stats.flush_records is committed at once, on the flushing thread.
-    p->ledger.setHighWater(std::size_t(m_config.statsFlushRecords),
-                           [parts = p.get()] { parts->flusher->trigger(); });
+    p->ledger.setHighWater(p->flushRecords, [parts = p.get()] {
+        parts->flushDue.store(true);
+        parts->flusher->trigger();
+    });
     // The ratio rule reads committed totals from memory: each commit patches them (the
     // registry takes its own lock); the live feed hears of completions.
     p->stats->setCommitObserver([parts = p.get()](const core::StatsBatch &b) {
@@ -276,7 +304,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
             qWarning("swarmkeeperd: cannot remove expired bans: %s", qPrintable(removed.message));
     });
     p->reaper.start(m_config.reapInterval * 1000);
-    p->flusher->start(std::chrono::seconds(m_config.statsFlushInterval));
+    p->flusher->start(kAbsorbInterval);
     if (m_config.hnr.minSeedtime > 0) {
         QObject::connect(&p->hnrTimer, &QTimer::timeout, [raw] {
             const auto r = raw->hnr->check();

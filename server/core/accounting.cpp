@@ -107,24 +107,38 @@ void StatsLedger::Scope::append(const StatsRecord &record)
         m_ledger.m_resets.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::size_t StatsLedger::drain(const std::function<void(std::span<const StatsRecord>)> &take)
+{
+    std::size_t total = 0;
+    std::lock_guard lock(m_buffersLock);
+    for (const auto &b : m_buffers) {
+        {
+            std::lock_guard bufferLock(b->lock);
+            const std::size_t n = b->records.size();
+            b->records.swap(b->spare);
+            // The worker starts again at the size it reached, not from nothing by doublings.
+            if (b->records.capacity() < n)
+                b->records.reserve(n);
+        }
+        const std::size_t n = b->spare.size();
+        m_pending.fetch_sub(n, std::memory_order_relaxed);
+        total += n;
+        if (n > 0)
+            take(b->spare);
+        b->spare.clear();
+        // After a burst the spare would keep its peak for good; a quiet worker gives it back.
+        if (b->spare.capacity() > 4 * std::max<std::size_t>(n, 4096))
+            std::vector<StatsRecord>().swap(b->spare);
+    }
+    return total;
+}
+
 std::vector<StatsRecord> StatsLedger::takeAll()
 {
     std::vector<StatsRecord> all;
-    std::lock_guard lock(m_buffersLock);
-    for (const auto &b : m_buffers) {
-        std::vector<StatsRecord> taken;
-        {
-            std::lock_guard bufferLock(b->lock);
-            taken.swap(b->records);
-            // The worker starts again at the size it reached, not from nothing by doublings.
-            b->records.reserve(taken.size());
-        }
-        m_pending.fetch_sub(taken.size(), std::memory_order_relaxed);
-        if (all.empty())
-            all = std::move(taken);
-        else
-            all.insert(all.end(), taken.begin(), taken.end());
-    }
+    drain([&](std::span<const StatsRecord> records) {
+        all.insert(all.end(), records.begin(), records.end());
+    });
     return all;
 }
 
@@ -173,7 +187,7 @@ void addDelta(UserTorrentDelta &into, const UserTorrentDelta &newer)
 
 } // namespace
 
-void StatsBatch::addAll(const std::vector<StatsRecord> &records)
+void StatsBatch::addAll(std::span<const StatsRecord> records)
 {
     // Sorting (key, record index) pairs moves fewer bytes than sorting whole records.
     struct UserTorrentRef
@@ -182,7 +196,9 @@ void StatsBatch::addAll(const std::vector<StatsRecord> &records)
         std::uint32_t index;
     };
     std::vector<UserTorrentRef> userTorrentRefs;
-    peers.reserve(peers.size() + records.size());
+    // Geometric: a batch that absorbs many small drains must not copy itself at each one.
+    if (peers.capacity() < peers.size() + records.size())
+        peers.reserve(std::max(peers.size() + records.size(), 2 * peers.capacity()));
     for (std::uint32_t i = 0; i < records.size(); ++i) {
         const StatsRecord &r = records[i];
         const Credit &c = r.credit;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -64,6 +65,10 @@ class StatsLedger
     {
         std::mutex lock;
         std::vector<StatsRecord> records;
+        // The records of the last drain, cleared: the worker's next vector, so that it
+        // writes into memory it already touched (a fresh one costs a page fault per 4 KiB).
+        // Only the drain uses it, under m_buffersLock.
+        std::vector<StatsRecord> spare;
     };
 
 public:
@@ -98,7 +103,10 @@ public:
         bool m_full = false;
     };
 
-    std::vector<StatsRecord> takeAll();
+    // Hands every pending record to `take`, one worker's buffer at a time, and keeps the
+    // buffers' memory for the next ones. Returns how many it handed over.
+    std::size_t drain(const std::function<void(std::span<const StatsRecord>)> &take);
+    std::vector<StatsRecord> takeAll(); // a copy of what drain() hands over
     std::size_t pending() const { return m_pending.load(std::memory_order_relaxed); }
     std::uint64_t resets() const { return m_resets.load(std::memory_order_relaxed); }
 
@@ -204,8 +212,8 @@ struct StatsBatch
     std::vector<std::pair<PeerKey, PeerState>> peers; // see above
 
     // Coalesces a drain and merges it in.
-    void addAll(const std::vector<StatsRecord> &records);
-    void add(const StatsRecord &r) { addAll({r}); }
+    void addAll(std::span<const StatsRecord> records);
+    void add(const StatsRecord &r) { addAll({&r, 1}); }
     // Folds a newer batch into this one (a failed commit is retried with what came since).
     // Peers come out coalesced.
     void merge(StatsBatch &&newer);

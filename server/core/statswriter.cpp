@@ -77,13 +77,14 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     FlushResult result;
     // The copy comes before the drain: every record of what it copied is then in this
     // drain or an earlier one (StatsLedger::Scope), so the commit below covers it.
-    if (!m_staged &&
-        (forceSnapshot || m_logBytes > std::max(m_journal.minLogBytes, 2 * m_snapshotBytes)))
+    if (!m_staged && (forceSnapshot || m_logBytes > std::max(m_journal.minLogBytes,
+                                                             m_journal.logRatio * m_snapshotBytes)))
         m_staged = stageSnapshot();
-    const std::vector<StatsRecord> records = m_ledger.takeAll();
-    result.records = records.size();
-    StatsBatch fresh;
-    fresh.addAll(records);
+    StatsBatch fresh = std::move(m_absorbed);
+    m_absorbed = StatsBatch{};
+    const std::size_t drained =
+        m_ledger.drain([&](std::span<const StatsRecord> records) { fresh.addAll(records); });
+    result.records = m_absorbedRecords.exchange(0, std::memory_order_relaxed) + drained;
     m_pending.merge(std::move(fresh));
     const std::int64_t now = m_clock.now();
     if (m_pending.empty() && !m_staged)
@@ -124,6 +125,14 @@ bool StatsWriter::flushAll(int attempts)
             return true;
     }
     return false;
+}
+
+std::size_t StatsWriter::absorb()
+{
+    std::lock_guard lock(m_lock);
+    const std::size_t drained =
+        m_ledger.drain([&](std::span<const StatsRecord> records) { m_absorbed.addAll(records); });
+    return m_absorbedRecords.fetch_add(drained, std::memory_order_relaxed) + drained;
 }
 
 void StatsWriter::setCommitObserver(std::function<void(const StatsBatch &)> observer)

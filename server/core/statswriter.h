@@ -27,10 +27,12 @@ struct FlushResult
 // When the peer journal's log is folded into a new snapshot (peerjournal.h).
 struct JournalSettings
 {
-    // The log is compacted once it holds this many bytes and twice the last snapshot's size:
-    // the database then holds at most about three snapshots' worth of peers, and a start
-    // reads as much.
+    // The log is compacted once it holds this many bytes and `logRatio` times the last
+    // snapshot's size: the database then holds at most about logRatio + 1 snapshots' worth of
+    // peers, and a start reads as much; in a steady state the snapshots write 1/logRatio of
+    // what the log does.
     std::int64_t minLogBytes = std::int64_t(64) << 20;
+    int logRatio = 4;
 };
 
 class StatsWriter
@@ -50,6 +52,14 @@ public:
     bool snapshot();
     // Flushes until the ledger is empty and nothing is pending, or `attempts` fail.
     bool flushAll(int attempts);
+    // Moves what the workers buffered into the writer's own batch, without a commit, so that
+    // their buffers stay small and keep reusing memory they already touched (a buffer that
+    // grows to a whole interval's records faults in fresh pages on the announce path). The
+    // next flush commits it. Returns the records absorbed and not yet committed. Thread-safe.
+    std::size_t absorb();
+    // Records absorbed and not yet committed (lock-free; with the ledger's pending(), what
+    // the next commit has to write).
+    std::size_t absorbed() const { return m_absorbedRecords.load(std::memory_order_relaxed); }
 
     // Called after each successful commit with the batch, under the writer's lock, on the
     // flushing thread (the server patches the registry's user totals with it).
@@ -82,7 +92,9 @@ private:
     const Registry &m_registry;
     const JournalSettings m_journal;
     mutable std::mutex m_lock;
-    StatsBatch m_pending; // a batch whose commit failed, waiting for the next attempt
+    StatsBatch m_pending;  // a batch whose commit failed, waiting for the next attempt
+    StatsBatch m_absorbed; // drained by absorb(), for the next commit
+    std::atomic<std::size_t> m_absorbedRecords{0};
     std::optional<SnapshotPromotion> m_staged; // a snapshot waiting for a successful commit
     std::int64_t m_stagedBytes = 0;
     std::int64_t m_snapshotBytes = 0; // the current snapshot's size

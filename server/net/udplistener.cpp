@@ -94,6 +94,7 @@ void UdpListener::drain()
         if (got <= 0)
             return;
         const std::int64_t now = m_clock.now();
+        auto mark = std::chrono::steady_clock::now();
         unsigned replies = 0;
         for (int i = 0; i < got; ++i) {
             const auto k = static_cast<std::size_t>(i);
@@ -104,7 +105,7 @@ void UdpListener::drain()
                 continue;
             char *out = b.out.data() + static_cast<std::size_t>(replies) * kOutSize;
             const std::size_t len =
-                handle(b.in.data() + k * kInSize, m.msg_len, ip, port, now, out, kOutSize);
+                handle(b.in.data() + k * kInSize, m.msg_len, ip, port, now, mark, out, kOutSize);
             if (len == 0)
                 continue;
             mmsghdr &o = b.outMsgs[replies];
@@ -129,7 +130,9 @@ void UdpListener::drain()
 }
 
 std::size_t UdpListener::handle(const char *data, std::size_t size, const proto::IpAddress &ip,
-                                std::uint16_t port, std::int64_t now, char *reply, std::size_t cap)
+                                std::uint16_t port, std::int64_t now,
+                                std::chrono::steady_clock::time_point &mark, char *reply,
+                                std::size_t cap)
 {
     const udp::ParseResult r = udp::parse(data, size, m_settings.maxScrapeHashes);
     const std::uint32_t txid = r.packet.transactionId;
@@ -169,7 +172,6 @@ std::size_t UdpListener::handle(const char *data, std::size_t size, const proto:
 
     if (r.packet.passkeyMalformed)
         return fail(TrackerError::MalformedPasskey);
-    const auto started = std::chrono::steady_clock::now();
     proto::AnnounceRequest req = r.packet.announce;
     req.clientIp = ip;
     const std::uint32_t cap4or6 = ip.v6 ? m_settings.maxPeersV6 : m_settings.maxPeersV4;
@@ -186,11 +188,14 @@ std::size_t UdpListener::handle(const char *data, std::size_t size, const proto:
     const std::size_t len =
         udp::writeAnnounceReply(reply, cap, txid, m_result.interval, m_result.incomplete,
                                 m_result.complete, ip.v6 ? m_result.peers6 : m_result.peers4);
-    if (m_metrics)
-        m_metrics->announced(core::Protocol::Udp, req.event,
-                             std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                               std::chrono::steady_clock::now() - started)
-                                               .count()));
+    if (m_metrics) {
+        const auto done = std::chrono::steady_clock::now();
+        m_metrics->announced(
+            core::Protocol::Udp, req.event,
+            std::uint64_t(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(done - mark).count()));
+        mark = done;
+    }
     return len;
 }
 

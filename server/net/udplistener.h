@@ -7,6 +7,7 @@
 
 #include <QObject>
 
+#include <chrono>
 #include <memory>
 
 class QSocketNotifier;
@@ -38,9 +39,13 @@ public:
 
 private:
     void drain();
-    // Handles one datagram; returns the reply size (0: stay silent).
+    // Handles one datagram; returns the reply size (0: stay silent). `mark` is when the
+    // announce latency of this datagram started: the end of the last announce handled in
+    // this batch, or the batch's arrival. An announce's latency is then one clock read, and
+    // the cheap datagrams before it (connects, refusals) count in it.
     std::size_t handle(const char *data, std::size_t size, const proto::IpAddress &ip,
-                       std::uint16_t port, std::int64_t now, char *reply, std::size_t cap);
+                       std::uint16_t port, std::int64_t now,
+                       std::chrono::steady_clock::time_point &mark, char *reply, std::size_t cap);
 
     struct Buffers;
     int m_fd;

@@ -77,6 +77,9 @@ private Q_SLOTS:
         QTest::newRow("--set double, integer text")
             << QStringList{QStringLiteral("--set=policy.min_ratio=1")}
             << QStringLiteral("policy.min_ratio") << QStringLiteral("1");
+        QTest::newRow("--set snapshot ratio")
+            << QStringList{QStringLiteral("--set=stats.snapshot_log_ratio=8")}
+            << QStringLiteral("stats.snapshot_log_ratio") << QStringLiteral("8");
         QTest::newRow("--set 64-bit int")
             << QStringList{QStringLiteral("--set=policy.ratio_grace_bytes=10000000000")}
             << QStringLiteral("policy.ratio_grace_bytes") << QStringLiteral("10000000000");
@@ -99,6 +102,7 @@ private Q_SLOTS:
             {QStringLiteral("tracker.announce_interval"),
              QString::number(c.tracker.announceInterval)},
             {QStringLiteral("policy.min_ratio"), QString::number(c.tracker.minRatio)},
+            {QStringLiteral("stats.snapshot_log_ratio"), QString::number(c.statsSnapshotLogRatio)},
             {QStringLiteral("policy.ratio_grace_bytes"),
              QString::number(c.tracker.ratioGraceBytes)},
         };
@@ -147,6 +151,9 @@ private Q_SLOTS:
         QTest::newRow("ratio out of range")
             << QStringList{QStringLiteral("--set=policy.min_ratio=101")} << QStringList{}
             << QByteArray() << QStringLiteral("out of range 0..100");
+        QTest::newRow("snapshot ratio zero")
+            << QStringList{QStringLiteral("--set=stats.snapshot_log_ratio=0")} << QStringList{}
+            << QByteArray() << QStringLiteral("out of range 1..64");
         QTest::newRow("ratio not a number")
             << QStringList{QStringLiteral("--set=policy.min_ratio=high")} << QStringList{}
             << QByteArray() << QStringLiteral("expected a number");

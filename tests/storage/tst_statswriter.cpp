@@ -195,6 +195,102 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("locker"));
     }
 
+    // Absorbing moves the workers' records into the writer without a commit; the next flush
+    // commits them with what came after, once, and a failed commit keeps both.
+    void absorbCommitsAtTheNextFlush()
+    {
+        Fixture f;
+        QVERIFY2(f.open(50), qPrintable(f.error));
+        core::ManualClock clock;
+        clock.set(10'000);
+        core::StatsLedger ledger;
+        core::StatsWriter writer(ledger, *f.db, clock, f.store, f.registry);
+        ledger.append(record(1, f.user, f.torrent, 100, 100, 10'000));
+        ledger.append(record(2, f.user, f.torrent, 20, 120, 10'000));
+        QCOMPARE(writer.absorb(), std::size_t(2));
+        QCOMPARE(ledger.pending(), std::size_t(0));
+        QCOMPARE(writer.absorbed(), std::size_t(2));
+        QCOMPARE(f.db->user(f.user).value.uploaded, 0u); // not committed yet
+        QVERIFY(f.db->peers(0).value.empty());
+        ledger.append(record(3, f.user, f.torrent, 5, 125, 10'001));
+        QCOMPARE(writer.absorb(), std::size_t(3));
+
+        // A refused commit keeps what was absorbed, and the next one lands it once.
+        {
+            QSqlDatabase locker =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
+            locker.setDatabaseName(f.settings.path);
+            QVERIFY(locker.open());
+            {
+                QSqlQuery q(locker);
+                QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
+            }
+            ledger.append(record(4, f.user, f.torrent, 1, 126, 10'002));
+            const core::FlushResult refused = writer.flush();
+            QVERIFY(!refused.ok);
+            QCOMPARE(refused.records, std::size_t(4));
+            QCOMPARE(writer.absorbed(), std::size_t(0)); // now in the kept batch
+            {
+                QSqlQuery q(locker);
+                QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
+            }
+            locker.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+        ledger.append(record(5, f.user, f.torrent, 4, 130, 10'003));
+        QCOMPARE(writer.absorb(), std::size_t(1));
+        const core::FlushResult done = writer.flush();
+        QVERIFY(done.ok);
+        QCOMPARE(done.records, std::size_t(1));
+        QCOMPARE(f.db->user(f.user).value.uploaded, 130u);
+        QCOMPARE(f.db->torrent(f.torrent).value.uploaded, 130u);
+        QCOMPARE(f.uploadedOf('p'), 130u); // the newest state of the peer
+        QVERIFY(writer.flush().ok);
+        QCOMPARE(f.db->user(f.user).value.uploaded, 130u); // nothing twice
+    }
+
+    // The log is folded into a snapshot once it holds `logRatio` times the snapshot: with a
+    // higher ratio the same announces write fewer snapshots.
+    void snapshotRatio_data()
+    {
+        QTest::addColumn<int>("ratio");
+        QTest::addColumn<int>("flushes"); // one new peer each
+        QTest::addColumn<int>("snapshots");
+        // Compact entries here: a peer 36 bytes, a watermark 3, a blob's format byte 1; a flush
+        // logs one peer (37 bytes), a snapshot of k peers is 4 + 36k. Due when the log holds
+        // more than ratio x the snapshot, checked before each flush's drain (whose peer the
+        // copy then holds). Ratio 1: the 40-byte snapshot is passed at 74 (flush 3, copying 4
+        // peers: 148), then at 185 (flush 8). Ratio 4: more than 160 at 185 (flush 6, 7
+        // peers: 256), not again. Ratio 64: never.
+        QTest::newRow("1") << 1 << 8 << 3;
+        QTest::newRow("4") << 4 << 8 << 2;
+        QTest::newRow("64") << 64 << 8 << 1;
+    }
+    void snapshotRatio()
+    {
+        QFETCH(int, ratio);
+        QFETCH(int, flushes);
+        QFETCH(int, snapshots);
+        Fixture f;
+        QVERIFY2(f.open(5000), qPrintable(f.error));
+        core::ManualClock clock;
+        clock.set(10'000);
+        core::StatsLedger ledger;
+        core::JournalSettings journal;
+        journal.minLogBytes = 0;
+        journal.logRatio = ratio;
+        core::StatsWriter writer(ledger, *f.db, clock, f.store, f.registry, journal);
+        f.announce(ledger, 'a', 1, 10'000);
+        QVERIFY(writer.snapshot()); // a snapshot of one peer, as a start writes
+        // Same-sized entries: one new peer per flush (ids 'b', 'c', ...), same totals.
+        for (int i = 0; i < flushes; ++i) {
+            f.announce(ledger, char('b' + i), 1, 10'000);
+            QVERIFY(writer.flush().ok);
+        }
+        QCOMPARE(int(writer.snapshots()), snapshots);
+        QCOMPARE(f.db->peers(0).value.size(), std::size_t(flushes + 1)); // nothing lost
+    }
+
     // Deltas of a user or torrent deleted while they wait are left out of the commit: no
     // (user, torrent) or peer row names an id that is gone, and the others land.
     void deletedRowsLeaveNoOrphans()
