@@ -2,6 +2,7 @@
 
 #include <QDebug>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 namespace sk::storage {
@@ -70,6 +71,9 @@ void WalCheckpointer::wake()
 
 void WalCheckpointer::loop()
 {
+    // Named apart from the storage thread that starts it, so that top and perf tell the
+    // checkpoints' share from the commits'.
+    pthread_setname_np(pthread_self(), "checkpoint");
     for (;;) {
         {
             std::unique_lock lock(m_lock);
