@@ -189,8 +189,8 @@ QByteArray Monitor::prometheus() const
 
     x.family("announce_duration_seconds", "histogram",
              "Time to answer an announce, by protocol: HTTP from the parsed request to the "
-             "encoded reply; UDP from the end of the datagram before it in its receive batch "
-             "(or the batch's arrival) to the reply written.");
+             "encoded reply; UDP from the announce answered before it in its receive batch (or "
+             "the batch's arrival) to the reply written, other datagrams between included.");
     for (Protocol p : protocols) {
         const auto pi = std::size_t(p);
         const QByteArray proto = label("protocol", core::protocolName(p));
