@@ -98,6 +98,27 @@ struct Fixture
         return 0;
     }
 
+    // Holds the database's write lock through a second connection (BEGIN EXCLUSIVE), so that
+    // commits fail, until unlockWrites().
+    bool lockWrites()
+    {
+        QSqlDatabase locker =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
+        locker.setDatabaseName(settings.path);
+        return locker.open() && QSqlQuery(locker).exec(QStringLiteral("BEGIN EXCLUSIVE"));
+    }
+    bool unlockWrites()
+    {
+        bool ok = false;
+        {
+            QSqlDatabase locker = QSqlDatabase::database(QStringLiteral("locker"));
+            ok = QSqlQuery(locker).exec(QStringLiteral("ROLLBACK"));
+            locker.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+        return ok;
+    }
+
     // Rows of a table, read through a second connection.
     int count(const QString &table)
     {
@@ -126,7 +147,6 @@ private Q_SLOTS:
     {
         Fixture f;
         QVERIFY2(f.open(50), qPrintable(f.error)); // a locked database fails fast here
-        const auto &settings = f.settings;
         auto &db = f.db;
         const core::UserId u = f.user;
         const core::TorrentId t = f.torrent;
@@ -144,30 +164,17 @@ private Q_SLOTS:
         QCOMPARE(db->torrent(t).value.uploaded, 100u);
 
         // Another connection takes the write lock: commits fail and the batch is kept.
-        {
-            QSqlDatabase locker =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
-            locker.setDatabaseName(settings.path);
-            QVERIFY(locker.open());
-            {
-                QSqlQuery q(locker);
-                QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-            }
-            ledger.append(record(2, u, t, 50, 150, 10'001));
-            const core::FlushResult refused = writer.flush();
-            QVERIFY(!refused.ok);
-            QVERIFY(refused.pending > 0);
-            ledger.append(record(3, u, t, 25, 175, 10'002));
-            QVERIFY(!writer.flush().ok);
-            QCOMPARE(writer.failures(), 2u);
-            QVERIFY(!writer.snapshot()); // nothing can be staged while the lock is held
-            QCOMPARE(writer.snapshots(), 0u);
-            {
-                QSqlQuery q(locker);
-                QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
-            }
-            locker.close();
-        }
+        QVERIFY(f.lockWrites());
+        ledger.append(record(2, u, t, 50, 150, 10'001));
+        const core::FlushResult refused = writer.flush();
+        QVERIFY(!refused.ok);
+        QVERIFY(refused.pending > 0);
+        ledger.append(record(3, u, t, 25, 175, 10'002));
+        QVERIFY(!writer.flush().ok);
+        QCOMPARE(writer.failures(), 2u);
+        QVERIFY(!writer.snapshot()); // nothing can be staged while the lock is held
+        QCOMPARE(writer.snapshots(), 0u);
+        QVERIFY(f.unlockWrites());
 
         // Both deltas once, and the peer's newest totals beside them.
         QVERIFY(writer.flushAll(3));
@@ -192,7 +199,6 @@ private Q_SLOTS:
         QVERIFY(writer.flush().ok);
         QCOMPARE(db->peers(10'004).value.size(), std::size_t(1));
         QVERIFY(db->peers(10'005).value.empty());
-        QSqlDatabase::removeDatabase(QStringLiteral("locker"));
     }
 
     // Absorbing moves the workers' records into the writer without a commit; the next flush
@@ -216,27 +222,13 @@ private Q_SLOTS:
         QCOMPARE(writer.absorb(), std::size_t(3));
 
         // A refused commit keeps what was absorbed, and the next one lands it once.
-        {
-            QSqlDatabase locker =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("locker"));
-            locker.setDatabaseName(f.settings.path);
-            QVERIFY(locker.open());
-            {
-                QSqlQuery q(locker);
-                QVERIFY(q.exec(QStringLiteral("BEGIN EXCLUSIVE")));
-            }
-            ledger.append(record(4, f.user, f.torrent, 1, 126, 10'002));
-            const core::FlushResult refused = writer.flush();
-            QVERIFY(!refused.ok);
-            QCOMPARE(refused.records, std::size_t(4));
-            QCOMPARE(writer.absorbed(), std::size_t(0)); // now in the kept batch
-            {
-                QSqlQuery q(locker);
-                QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
-            }
-            locker.close();
-        }
-        QSqlDatabase::removeDatabase(QStringLiteral("locker"));
+        QVERIFY(f.lockWrites());
+        ledger.append(record(4, f.user, f.torrent, 1, 126, 10'002));
+        const core::FlushResult refused = writer.flush();
+        QVERIFY(!refused.ok);
+        QCOMPARE(refused.records, std::size_t(4));
+        QCOMPARE(writer.absorbed(), std::size_t(0)); // now in the kept batch
+        QVERIFY(f.unlockWrites());
         ledger.append(record(5, f.user, f.torrent, 4, 130, 10'003));
         QCOMPARE(writer.absorb(), std::size_t(1));
         const core::FlushResult done = writer.flush();
@@ -339,14 +331,14 @@ private Q_SLOTS:
         clock.set(10'000);
         core::StatsLedger ledger;
         core::JournalSettings journal;
-        journal.minLogBytes = 0; // compact once the log holds twice the snapshot
+        journal.minLogBytes = 0; // compact once the log holds logRatio (4) times the snapshot
         core::StatsWriter writer(ledger, *f.db, clock, f.store, f.registry, journal);
 
         QVERIFY(writer.snapshot()); // an empty store: a snapshot of nothing
         QCOMPARE(writer.snapshots(), 1u);
         f.announce(ledger, 'a', 100, 10'000);
         f.announce(ledger, 'b', 10, 10'000);
-        QVERIFY(writer.flush().ok); // log: 2 entries (192 B) against a 96 B snapshot
+        QVERIFY(writer.flush().ok); // log: 2 entries (73 B) against a snapshot of nothing (0 B)
         QCOMPARE(f.count(QStringLiteral("peer_log")), 1);
         QCOMPARE(f.uploadedOf('a'), 100u);
 
