@@ -251,11 +251,21 @@ void StatsBatch::coalescePeers()
                 peers.end());
 }
 
+void StatsBatch::clear()
+{
+    users.clear();
+    userTorrents.clear();
+    torrents.clear();
+    if (peers.capacity() > 4 * std::max<std::size_t>(peers.size(), 4096))
+        std::vector<std::pair<PeerKey, PeerState>>().swap(peers);
+    peers.clear();
+}
+
 void StatsBatch::merge(StatsBatch &&newer)
 {
     if (empty()) {
-        *this = std::move(newer);
-        newer = StatsBatch{};
+        std::swap(*this, newer); // `newer` gets this one's memory back, emptied
+        newer.clear();
         return;
     }
     for (const auto &[id, d] : newer.users)
@@ -267,7 +277,7 @@ void StatsBatch::merge(StatsBatch &&newer)
     coalescePeers();
     newer.coalescePeers();
     mergeSorted(peers, std::move(newer.peers), keepNewest);
-    newer = StatsBatch{};
+    newer.clear();
 }
 
 const PeerState *StatsBatch::peer(const PeerKey &key) const

@@ -219,6 +219,10 @@ struct StatsBatch
     void merge(StatsBatch &&newer);
     // Sorts peers by key and keeps each one's newest state.
     void coalescePeers();
+    // Empties the batch but keeps the memory of its peers for the next one (a flush interval's
+    // peers are tens of MiB under load: a fresh vector faults in every page of it again),
+    // unless it holds more than four times what this batch used (a burst is not kept).
+    void clear();
 
     const PeerState *peer(const PeerKey &key) const;
     const UserTorrentDelta *userTorrent(UserId user, TorrentId torrent) const;

@@ -80,12 +80,10 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     if (!m_staged && (forceSnapshot || m_logBytes > std::max(m_journal.minLogBytes,
                                                              m_journal.logRatio * m_snapshotBytes)))
         m_staged = stageSnapshot();
-    StatsBatch fresh = std::move(m_absorbed);
-    m_absorbed = StatsBatch{};
     const std::size_t drained =
-        m_ledger.drain([&](std::span<const StatsRecord> records) { fresh.addAll(records); });
+        m_ledger.drain([&](std::span<const StatsRecord> records) { m_absorbed.addAll(records); });
     result.records = m_absorbedRecords.exchange(0, std::memory_order_relaxed) + drained;
-    m_pending.merge(std::move(fresh));
+    m_pending.merge(std::move(m_absorbed)); // leaves m_absorbed empty
     const std::int64_t now = m_clock.now();
     if (m_pending.empty() && !m_staged)
         return result;
@@ -111,7 +109,11 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     m_logBytes += committed.value;
     if (m_observer)
         m_observer(m_pending);
-    m_pending = StatsBatch{};
+    // The committed batch's memory takes the next interval's records (absorb() and the
+    // drain above write into m_absorbed, empty here): one batch's worth stays allocated and
+    // touched, instead of a fresh one faulted in for every flush.
+    m_pending.clear();
+    std::swap(m_pending, m_absorbed);
     m_lastSuccess.store(now, std::memory_order_relaxed);
     result.committed = rows;
     return result;

@@ -664,13 +664,20 @@ SqlDatabase::commitStats(const core::StatsBatch &batch,
         const bool filter = !m_deletedUsers.empty() || !m_deletedTorrents.empty();
         // The peers' newest totals go to the journal's log as blobs of entries (stopped
         // peers too: the fold drops them), parts of a bounded size.
-        std::vector<QByteArray> logParts;
+        // The parts' buffers are the last commit's, emptied (a commit's log is tens of MiB
+        // under load: fresh buffers fault in every page again); those this one does not
+        // use are freed.
+        std::vector<QByteArray> &logParts = m_logParts;
+        std::size_t used = 0;
         for (const auto &[key, state] : batch.peers) {
             if (filter && deleted(key.user, key.torrent))
                 continue;
-            if (logParts.empty() || logParts.back().size() >= core::journal::kPartBytes) {
-                logParts.emplace_back();
-                logParts.back().reserve(std::min<qsizetype>(
+            if (used == 0 || logParts[used - 1].size() >= core::journal::kPartBytes) {
+                if (used == logParts.size())
+                    logParts.emplace_back();
+                QByteArray &part = logParts[used++];
+                part.resize(0); // keeps its capacity
+                part.reserve(std::min<qsizetype>(
                     core::journal::kPartBytes + core::journal::kMaxEntrySize,
                     qsizetype(batch.peers.size()) * core::journal::kMaxEntrySize));
             }
@@ -679,8 +686,9 @@ SqlDatabase::commitStats(const core::StatsBatch &batch,
                 core::PeerRecord{key.torrent, key.user, key.peerId, state.uploaded,
                                  state.downloaded, state.left, state.endpoint, state.lastAnnounce},
                 state.sequence};
-            core::journal::append(logParts.back(), e);
+            core::journal::append(logParts[used - 1], e);
         }
+        logParts.resize(used);
         for (const QByteArray &part : logParts)
             logBytes += part.size();
 
@@ -1222,35 +1230,39 @@ DbStatus SqlDatabase::insertCheatFlags(const std::vector<core::CheatFlag> &flags
 {
     DbStatus s = DbStatus::Ok;
     run([&](QSqlDatabase &db) {
-        const bool ok = inTransaction(db, [&] {
-            QSqlQuery q(db);
-            if (!q.prepare(QStringLiteral(
-                    "INSERT INTO cheat_flags (user_id, torrent_id, kind, peer_id, ip, uploaded, "
-                    "seconds, leechers, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
-                    "WHERE EXISTS (SELECT 1 FROM users WHERE id = ?) "
-                    "AND EXISTS (SELECT 1 FROM torrents WHERE id = ?)")))
-                return false;
-            for (const core::CheatFlag &f : flags) {
-                const QVariantList values{f.user,
-                                          f.torrent,
-                                          QString::fromLatin1(core::cheatKindName(f.kind)),
-                                          f.peerId.toByteArray(),
-                                          f.ip.toString(),
-                                          dbInt(f.uploaded),
-                                          qlonglong(f.seconds),
-                                          f.leechers,
-                                          qlonglong(f.at),
-                                          f.user,
-                                          f.torrent};
-                for (int i = 0; i < values.size(); ++i)
-                    q.bindValue(i, values[i]);
-                if (!q.exec())
-                    return false;
-            }
-            return true;
-        });
-        if (!ok)
+        sqlite3 *handle = sqliteHandle(db);
+        if (!handle) {
             s = DbStatus::Error;
+            return;
+        }
+        // Multi-row statements: with a statement per flag, SQLite first copied every page
+        // each one touched into its statement journal (64 KiB pages: two per flag, over a
+        // GiB written for a full queue of 10,000 flags); now it does so once per 200 rows.
+        SqliteBatch sql(handle);
+        const bool ok =
+            sql.exec("BEGIN IMMEDIATE") &&
+            sql.run("INSERT INTO cheat_flags (user_id, torrent_id, kind, peer_id, ip, uploaded, "
+                    "seconds, leechers, created_at) SELECT * FROM (",
+                    ") AS v WHERE EXISTS (SELECT 1 FROM users WHERE id = v.column1) "
+                    "AND EXISTS (SELECT 1 FROM torrents WHERE id = v.column2)",
+                    9, flags,
+                    [](RowBinder &b, const core::CheatFlag &f) {
+                        b.integer(f.user)
+                            .integer(f.torrent)
+                            .text(core::cheatKindName(f.kind))
+                            .blob(f.peerId.bytes.data(), int(f.peerId.bytes.size()))
+                            .text(f.ip.toString().toLatin1())
+                            .counter(f.uploaded)
+                            .integer(f.seconds)
+                            .integer(f.leechers)
+                            .integer(f.at);
+                    }) &&
+            sql.exec("COMMIT");
+        if (!ok) {
+            qWarning().noquote() << "swarmkeeperd: cheat flags not written:" << sql.error();
+            sqlite3_exec(handle, "ROLLBACK", nullptr, nullptr, nullptr);
+            s = DbStatus::Error;
+        }
     });
     return s;
 }

@@ -3,12 +3,14 @@
 
 #include "server/core/database.h"
 
+#include <QByteArray>
 #include <QString>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 class QObject;
 class QSqlDatabase;
@@ -148,6 +150,8 @@ private:
     std::unordered_map<std::uint32_t, std::uint64_t> m_deletedUsers;
     std::unordered_map<std::uint32_t, std::uint64_t> m_deletedTorrents;
     std::uint64_t m_commits = 0;
+    // The peer journal's log parts of the last commit, reused by the next (storage thread).
+    std::vector<QByteArray> m_logParts;
 };
 
 } // namespace sk::storage

@@ -46,6 +46,12 @@ RowBinder &RowBinder::blob(const void *data, int size)
     return *this;
 }
 
+RowBinder &RowBinder::text(QByteArrayView utf8)
+{
+    sqlite3_bind_text(m_statement, m_position++, utf8.data(), int(utf8.size()), SQLITE_TRANSIENT);
+    return *this;
+}
+
 SqliteBatch::~SqliteBatch()
 {
     for (const Prepared &p : m_prepared)

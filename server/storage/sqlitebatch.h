@@ -4,6 +4,7 @@
 // QtSql opened (QSqlDriver::handle()); everything else keeps using QtSql.
 #pragma once
 
+#include <QByteArrayView>
 #include <QString>
 
 #include <cstdint>
@@ -30,6 +31,7 @@ public:
     // Unsigned counters above SQLite's signed 64-bit range are stored at the cap.
     RowBinder &counter(std::uint64_t value);
     RowBinder &blob(const void *data, int size);
+    RowBinder &text(QByteArrayView utf8); // copied: may be a temporary
 
 private:
     sqlite3_stmt *m_statement;

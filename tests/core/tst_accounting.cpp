@@ -189,6 +189,40 @@ private Q_SLOTS:
                  std::size_t(0));
     }
 
+    // A cleared batch keeps its peers' memory for the next interval's records (a fresh vector
+    // faults in every page again), unless it holds more than four times what it last used;
+    // merging into an empty batch takes the newer one's memory, not a copy of it.
+    void batchKeepsItsMemory()
+    {
+        std::vector<core::StatsRecord> records;
+        for (int i = 0; i < 100'000; ++i)
+            records.push_back(record(std::uint64_t(i + 1), 1, 1, 'a', 1, 0));
+        core::StatsBatch batch;
+        batch.addAll(records);
+        const auto *memory = batch.peers.data();
+        const std::size_t capacity = batch.peers.capacity();
+        batch.clear();
+        QVERIFY(batch.empty());
+        QCOMPARE(batch.peers.capacity(), capacity);
+        batch.addAll(std::span(records).first(30'000));
+        QCOMPARE(batch.peers.data(), memory); // written where the last batch was
+        QCOMPARE(batch.peers.size(), std::size_t(30'000));
+
+        core::StatsBatch pending;
+        pending.merge(std::move(batch));
+        QCOMPARE(pending.peers.data(), memory);
+        QCOMPARE(pending.peers.size(), std::size_t(30'000));
+        QCOMPARE(pending.peer({1, 1, records[0].peerId})->sequence, std::uint64_t(30'000));
+        QVERIFY(batch.empty());
+        QVERIFY(batch.peers.data() != memory);
+
+        pending.clear(); // used 30,000 of 100,000: kept
+        QCOMPARE(pending.peers.data(), memory);
+        pending.addAll(std::span(records).first(20'000));
+        pending.clear(); // used 20,000 of 100,000: handed back
+        QCOMPARE(pending.peers.capacity(), std::size_t(0));
+    }
+
     void ledgersAreSeparate()
     {
         core::StatsLedger a;

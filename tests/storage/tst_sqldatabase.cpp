@@ -327,6 +327,62 @@ private Q_SLOTS:
         QCOMPARE(db->peers(0).value.size(), 150'000u);
     }
 
+    // Cheat flags go in as multi-row statements of up to 200 rows: every flag of a queue that
+    // spans several statements arrives with all its fields, and a flag of a user or torrent
+    // that is gone is left out wherever it falls.
+    void cheatFlagsWritten_data()
+    {
+        QTest::addColumn<int>("count");
+        QTest::addColumn<int>("orphanAt"); // -1: none
+        QTest::newRow("one") << 1 << -1;
+        QTest::newRow("a statement") << 200 << -1;
+        QTest::newRow("a statement and one") << 201 << 200;
+        QTest::newRow("a full queue") << 10'000 << 4321;
+    }
+    void cheatFlagsWritten()
+    {
+        QFETCH(int, count);
+        QFETCH(int, orphanAt);
+        QString err;
+        auto db = storage::SqlDatabase::open({QStringLiteral("QSQLITE"), m_path}, &err);
+        QVERIFY2(db, qPrintable(err));
+        const auto user = db->insertUser(QStringLiteral("u"), pk('u'), 1).value.id;
+        const auto torrent = db->insertTorrent(ih(1), QStringLiteral("t"), 1).value.id;
+        std::vector<core::CheatFlag> flags;
+        for (int i = 0; i < count; ++i) {
+            core::CheatFlag &f = flags.emplace_back();
+            f.user = i == orphanAt ? user + 1 : user;
+            f.torrent = torrent;
+            f.kind = i % 2 ? core::CheatKind::TooFast : core::CheatKind::NoLeechers;
+            f.peerId.bytes.fill(static_cast<unsigned char>(i));
+            f.ip = *proto::IpAddress::parse(i % 3 ? "10.0.0.1" : "2001:db8::7");
+            f.uploaded = i == 0 ? ~std::uint64_t(0) : std::uint64_t(i) << 20;
+            f.seconds = i;
+            f.leechers = std::uint32_t(i % 5);
+            f.at = 1000 + i;
+        }
+        QCOMPARE(db->insertCheatFlags(flags), DbStatus::Ok);
+        const int stored = count - (orphanAt >= 0 ? 1 : 0);
+        QCOMPARE(db->cheatFlagCount(0, 0).value, stored);
+        const auto got = db->cheatFlags(0, 0, {0, 20'000});
+        QVERIFY(got.ok());
+        QCOMPARE(int(got.value.size()), stored);
+        for (const core::CheatFlag &g : got.value) {
+            const int i = int(g.at - 1000);
+            QVERIFY(i >= 0 && i < count && i != orphanAt);
+            const core::CheatFlag &f = flags[std::size_t(i)];
+            QCOMPARE(g.user, f.user);
+            QCOMPARE(g.torrent, f.torrent);
+            QCOMPARE(g.kind, f.kind);
+            QCOMPARE(g.peerId, f.peerId);
+            QCOMPARE(g.ip, f.ip);
+            // SQLite integers are signed: the largest counter is stored at the cap.
+            QCOMPARE(g.uploaded, i == 0 ? std::uint64_t(INT64_MAX) : f.uploaded);
+            QCOMPARE(g.seconds, f.seconds);
+            QCOMPARE(g.leechers, f.leechers);
+        }
+    }
+
 private:
     QTemporaryDir m_dir;
     QString m_path;
