@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 namespace sk::storage {
 
@@ -662,35 +663,41 @@ SqlDatabase::commitStats(const core::StatsBatch &batch,
             return m_deletedUsers.count(user) != 0 || m_deletedTorrents.count(torrent) != 0;
         };
         const bool filter = !m_deletedUsers.empty() || !m_deletedTorrents.empty();
-        // The peers' newest totals go to the journal's log as blobs of entries (stopped
-        // peers too: the fold drops them), parts of a bounded size.
-        // The parts' buffers are the last commit's, emptied (a commit's log is tens of MiB
-        // under load: fresh buffers fault in every page again); those this one does not
-        // use are freed.
-        std::vector<QByteArray> &logParts = m_logParts;
-        std::size_t used = 0;
-        for (const auto &[key, state] : batch.peers) {
-            if (filter && deleted(key.user, key.torrent))
-                continue;
-            if (used == 0 || logParts[used - 1].size() >= core::journal::kPartBytes) {
-                if (used == logParts.size())
-                    logParts.emplace_back();
-                QByteArray &part = logParts[used++];
-                part.resize(0); // keeps its capacity
-                part.reserve(std::min<qsizetype>(
-                    core::journal::kPartBytes + core::journal::kMaxEntrySize,
-                    qsizetype(batch.peers.size()) * core::journal::kMaxEntrySize));
+        // The peers' newest totals go to the journal's log (below) as blobs of entries
+        // (stopped peers too: the fold drops them), parts of a bounded size, each written as
+        // soon as it is full into one buffer kept from commit to commit (a commit's log is
+        // tens of MiB under load: fresh buffers faulted in every page again).
+        QByteArray &part = m_logPart;
+        const auto appendPeers = [&](SqliteBatch &sql) {
+            part.resize(0); // keeps its capacity
+            const auto write = [&] {
+                logBytes += part.size();
+                const bool written =
+                    sql.each("INSERT INTO peer_log (entries) VALUES (?)", std::span(&part, 1),
+                             [](RowBinder &b, const QByteArray &p) {
+                                 b.blob(p.constData(), int(p.size()));
+                             });
+                part.resize(0);
+                return written;
+            };
+            for (const auto &[key, state] : batch.peers) {
+                if (filter && deleted(key.user, key.torrent))
+                    continue;
+                if (part.isEmpty())
+                    part.reserve(core::journal::kPartBytes + core::journal::kMaxEntrySize);
+                const core::journal::Entry e{state.stopped ? core::journal::EntryKind::Stopped
+                                                           : core::journal::EntryKind::Live,
+                                             core::PeerRecord{key.torrent, key.user, key.peerId,
+                                                              state.uploaded, state.downloaded,
+                                                              state.left, state.endpoint,
+                                                              state.lastAnnounce},
+                                             state.sequence};
+                core::journal::append(part, e);
+                if (part.size() >= core::journal::kPartBytes && !write())
+                    return false;
             }
-            const core::journal::Entry e{
-                state.stopped ? core::journal::EntryKind::Stopped : core::journal::EntryKind::Live,
-                core::PeerRecord{key.torrent, key.user, key.peerId, state.uploaded,
-                                 state.downloaded, state.left, state.endpoint, state.lastAnnounce},
-                state.sequence};
-            core::journal::append(logParts[used - 1], e);
-        }
-        logParts.resize(used);
-        for (const QByteArray &part : logParts)
-            logBytes += part.size();
+            return part.isEmpty() || write();
+        };
 
         using UserTorrentRow = std::pair<core::UserTorrentKey, core::UserTorrentDelta>;
         std::vector<const UserTorrentRow *> userTorrents;
@@ -758,10 +765,7 @@ SqlDatabase::commitStats(const core::StatsBatch &batch,
                              .integer(r->first.second)
                              .integer(r->second.completedAt);
                      }) &&
-             sql.each("INSERT INTO peer_log (entries) VALUES (?)", logParts,
-                      [](RowBinder &b, const QByteArray &part) {
-                          b.blob(part.constData(), int(part.size()));
-                      });
+             appendPeers(sql);
         if (ok && promote) {
             // After the append above: the new log rows are past the cut, so they stay.
             const std::vector<core::SnapshotPromotion> once{*promote};

@@ -150,8 +150,8 @@ private:
     std::unordered_map<std::uint32_t, std::uint64_t> m_deletedUsers;
     std::unordered_map<std::uint32_t, std::uint64_t> m_deletedTorrents;
     std::uint64_t m_commits = 0;
-    // The peer journal's log parts of the last commit, reused by the next (storage thread).
-    std::vector<QByteArray> m_logParts;
+    // The buffer of the peer journal's log parts, reused by every commit (storage thread).
+    QByteArray m_logPart;
 };
 
 } // namespace sk::storage
