@@ -111,11 +111,15 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     m_logBytes += committed.value;
     if (m_observer)
         m_observer(m_pending);
-    // The committed batch's memory takes the next interval's records (absorb() and the
-    // drain above write into m_absorbed, empty here): one batch's worth stays allocated and
-    // touched, instead of a fresh one faulted in for every flush.
+    // While announces keep coming, the committed batch's memory takes the next interval's
+    // records (absorb() and the drain above write into m_absorbed, empty here): one batch's
+    // worth stays allocated and touched, instead of a fresh one faulted in for every flush.
+    // Once they stop (nothing came during the commit), it goes back.
     m_pending.clear();
-    std::swap(m_pending, m_absorbed);
+    if (m_ledger.pending() > 0)
+        std::swap(m_pending, m_absorbed);
+    else
+        m_pending = StatsBatch{};
     m_lastSuccess.store(now, std::memory_order_relaxed);
     result.committed = rows;
     return result;
