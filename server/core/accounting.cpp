@@ -256,6 +256,7 @@ void StatsBatch::clear()
     users.clear();
     userTorrents.clear();
     torrents.clear();
+    // Below 4096 peers (~400 KiB) the memory is kept whatever was used: too little to matter.
     if (peers.capacity() > 4 * std::max<std::size_t>(peers.size(), 4096))
         std::vector<std::pair<PeerKey, PeerState>>().swap(peers);
     peers.clear();

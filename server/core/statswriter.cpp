@@ -85,10 +85,8 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     result.records = m_absorbedRecords.exchange(0, std::memory_order_relaxed) + drained;
     m_pending.merge(std::move(m_absorbed)); // leaves m_absorbed empty
     const std::int64_t now = m_clock.now();
-    if (m_pending.empty() && !m_staged) {
-        m_pending.clear(); // idle: the memory kept for a loaded writer's batches goes back
+    if (m_pending.empty() && !m_staged)
         return result;
-    }
     const std::size_t rows = m_pending.size();
     const DbResult<std::int64_t> committed = m_db.commitStats(m_pending, m_staged);
     if (!committed.ok()) {
