@@ -218,6 +218,7 @@ bool Server::start(const QByteArray &adminToken, QString *error)
     }
     p->flushInterval = std::chrono::seconds(m_config.statsFlushInterval);
     p->flushRecords = std::size_t(m_config.statsFlushRecords);
+    p->stats->setBatchHint(p->flushRecords);
     p->nextFlush = std::chrono::steady_clock::now() + p->flushInterval;
     p->flusher = std::make_unique<core::PeriodicJob>(QStringLiteral("stats"),
                                                      [parts = p.get()] { parts->flushTick(); });

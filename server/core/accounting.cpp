@@ -116,9 +116,11 @@ std::size_t StatsLedger::drain(const std::function<void(std::span<const StatsRec
             std::lock_guard bufferLock(b->lock);
             const std::size_t n = b->records.size();
             b->records.swap(b->spare);
-            // The worker starts again at the size it reached, not from nothing by doublings.
+            // The worker starts again with room for half as much again as it reached, not from
+            // nothing by doublings: a growing load would otherwise move the buffer (a copy and
+            // fresh pages, on the announce path) at each new peak.
             if (b->records.capacity() < n)
-                b->records.reserve(n);
+                b->records.reserve(n + n / 2);
         }
         const std::size_t n = b->spare.size();
         m_pending.fetch_sub(n, std::memory_order_relaxed);

@@ -35,13 +35,16 @@ std::optional<SnapshotPromotion> StatsWriter::stageSnapshot()
         qWarning().noquote() << "swarmkeeperd: peer snapshot not started:" << begun.message;
         return std::nullopt;
     }
+    // One buffer for every part, emptied but kept after each is staged: a snapshot is tens of
+    // MiB, and a buffer grown afresh per part faulted in each of its pages again.
     QByteArray part;
+    part.reserve(journal::kPartBytes + journal::kMaxEntrySize);
     bool ok = true;
     std::int64_t bytes = 0;
     const auto stage = [&] {
         ok = ok && m_db.stagePeerSnapshot(begun.value.generation, part) == DbStatus::Ok;
         bytes += part.size();
-        part.clear();
+        part.resize(0); // keeps the capacity (the database holds no reference to it)
     };
     m_peers.snapshot([&](const proto::InfoHash &infoHash, std::uint64_t sequence,
                          std::span<const PeerInfo> peers) {
@@ -80,8 +83,7 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     if (!m_staged && (forceSnapshot || m_logBytes > std::max(m_journal.minLogBytes,
                                                              m_journal.logRatio * m_snapshotBytes)))
         m_staged = stageSnapshot();
-    const std::size_t drained =
-        m_ledger.drain([&](std::span<const StatsRecord> records) { m_absorbed.addAll(records); });
+    const std::size_t drained = drainLocked();
     result.records = m_absorbedRecords.exchange(0, std::memory_order_relaxed) + drained;
     m_pending.merge(std::move(m_absorbed)); // leaves m_absorbed empty
     const std::int64_t now = m_clock.now();
@@ -136,9 +138,17 @@ bool StatsWriter::flushAll(int attempts)
 std::size_t StatsWriter::absorb()
 {
     std::lock_guard lock(m_lock);
-    const std::size_t drained =
-        m_ledger.drain([&](std::span<const StatsRecord> records) { m_absorbed.addAll(records); });
+    const std::size_t drained = drainLocked();
     return m_absorbedRecords.fetch_add(drained, std::memory_order_relaxed) + drained;
+}
+
+std::size_t StatsWriter::drainLocked()
+{
+    if (m_absorbed.peers.capacity() < m_batchHint && m_absorbed.peers.empty() &&
+        m_ledger.pending() > 0)
+        m_absorbed.peers.reserve(m_batchHint);
+    return m_ledger.drain(
+        [&](std::span<const StatsRecord> records) { m_absorbed.addAll(records); });
 }
 
 void StatsWriter::setCommitObserver(std::function<void(const StatsBatch &)> observer)

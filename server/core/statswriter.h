@@ -8,6 +8,7 @@
 #include "peerstore.h"
 #include "registry.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -60,6 +61,17 @@ public:
     // Records absorbed and not yet committed (lock-free; with the ledger's pending(), what
     // the next commit has to write).
     std::size_t absorbed() const { return m_absorbedRecords.load(std::memory_order_relaxed); }
+    // How many records a batch takes before a commit (stats.flush_records): a batch that
+    // starts filling reserves room for that many peers and a quarter more (what arrives while
+    // the commit is triggered) at once. Only address space: pages are faulted in as records
+    // arrive, but the batch never moves itself to a larger block while it fills (each move
+    // copied it and faulted in twice its size, most of the cost of a server's first flush
+    // interval under load). Capped at kMaxBatchHint. Set before use.
+    void setBatchHint(std::size_t records)
+    {
+        m_batchHint = std::min(records + records / 4, kMaxBatchHint);
+    }
+    static constexpr std::size_t kMaxBatchHint = 1 << 20;
 
     // Called after each successful commit with the batch, under the writer's lock, on the
     // flushing thread (the server patches the registry's user totals with it).
@@ -81,6 +93,7 @@ public:
 
 private:
     FlushResult flushLocked(bool forceSnapshot);
+    std::size_t drainLocked(); // the ledger into m_absorbed
     // Stages a snapshot of the peer store; nothing if a database call fails (the parts
     // staged so far are dropped by the next attempt's beginPeerSnapshot()).
     std::optional<SnapshotPromotion> stageSnapshot();
@@ -94,6 +107,7 @@ private:
     mutable std::mutex m_lock;
     StatsBatch m_pending;  // a batch whose commit failed, waiting for the next attempt
     StatsBatch m_absorbed; // drained by absorb(), for the next commit
+    std::size_t m_batchHint = 0;
     std::atomic<std::size_t> m_absorbedRecords{0};
     std::optional<SnapshotPromotion> m_staged; // a snapshot waiting for a successful commit
     std::int64_t m_stagedBytes = 0;
