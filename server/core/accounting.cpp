@@ -253,13 +253,13 @@ void StatsBatch::coalescePeers()
                 peers.end());
 }
 
-void StatsBatch::clear()
+void StatsBatch::clear(std::size_t keep)
 {
     users.clear();
     userTorrents.clear();
     torrents.clear();
     // Below 4096 peers (~400 KiB) the memory is kept whatever was used: too little to matter.
-    if (peers.capacity() > 4 * std::max<std::size_t>(peers.size(), 4096))
+    if (peers.capacity() > std::max(4 * std::max<std::size_t>(peers.size(), 4096), keep))
         std::vector<std::pair<PeerKey, PeerState>>().swap(peers);
     peers.clear();
 }

@@ -221,8 +221,9 @@ struct StatsBatch
     void coalescePeers();
     // Empties the batch but keeps the memory of its peers for the next one (a flush interval's
     // peers are tens of MiB under load: a fresh vector faults in every page of it again),
-    // unless it holds more than four times what this batch used (a burst is not kept).
-    void clear();
+    // unless it holds more than four times what this batch used (a burst is not kept) and more
+    // than room for `keep` peers (what the caller reserves anyway: StatsWriter::setBatchHint).
+    void clear(std::size_t keep = 0);
 
     const PeerState *peer(const PeerKey &key) const;
     const UserTorrentDelta *userTorrent(UserId user, TorrentId torrent) const;

@@ -221,6 +221,17 @@ private Q_SLOTS:
         pending.addAll(std::span(records).first(20'000));
         pending.clear(); // used 20,000 of 100,000: handed back
         QCOMPARE(pending.peers.capacity(), std::size_t(0));
+
+        // What the caller would reserve anyway (the writer's batch hint) is kept whatever
+        // was used; more than that is not.
+        pending.peers.reserve(100'000);
+        const auto *reserved = pending.peers.data();
+        pending.addAll(std::span(records).first(1'000));
+        pending.clear(100'000);
+        QCOMPARE(pending.peers.data(), reserved);
+        pending.addAll(std::span(records).first(1'000));
+        pending.clear(50'000);
+        QCOMPARE(pending.peers.capacity(), std::size_t(0));
     }
 
     void ledgersAreSeparate()
