@@ -115,11 +115,12 @@ FlushResult StatsWriter::flushLocked(bool forceSnapshot)
     // records (absorb() and the drain above write into m_absorbed, empty here): one batch's
     // worth stays allocated and touched, instead of a fresh one faulted in for every flush.
     // Once they stop (nothing came during the commit), it goes back.
-    m_pending.clear(m_batchHint); // a batch reserved to the hint is not freed for using less
-    if (m_ledger.pending() > 0)
+    if (m_ledger.pending() > 0) {
+        m_pending.clear(m_batchHint); // a batch reserved to the hint is not freed for using less
         std::swap(m_pending, m_absorbed);
-    else
+    } else {
         m_pending = StatsBatch{};
+    }
     m_lastSuccess.store(now, std::memory_order_relaxed);
     result.committed = rows;
     return result;

@@ -66,7 +66,9 @@ public:
     // the commit is triggered) at once. Only address space: pages are faulted in as records
     // arrive, but the batch never moves itself to a larger block while it fills (each move
     // copied it and faulted in twice its size, most of the cost of a server's first flush
-    // interval under load). Capped at kMaxBatchHint. Set before use.
+    // interval under load). Capped at kMaxBatchHint (~100 MiB of address space): flush_records
+    // may be up to 10^8, and a reservation of ~10 GiB could be refused by the kernel's overcommit
+    // heuristic; past the cap a batch grows by doubling as before. Set before use.
     void setBatchHint(std::size_t records)
     {
         m_batchHint = std::min(records + records / 4, kMaxBatchHint);
